@@ -1,0 +1,1 @@
+"""Answer composition: extractive (default, no LLM) and optional LLM generation."""

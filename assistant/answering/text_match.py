@@ -1,0 +1,36 @@
+"""Small lexical helpers shared by the answerers and follow-up rewriting."""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset(
+    """a about above after again all also am an and any are as at be been before being below
+    between both but by can could did do does doing during each few for from further had has
+    have having he her here hers him his how i if in into is it its itself just me more most my
+    no nor not now of off on once only or other our ours out over own same she should so some
+    such than that the their theirs them then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you your
+    yours said say says tell told documents document report paper""".split()
+)
+_WORD = re.compile(r"[a-z0-9£$%][a-z0-9£$%'\-]*")
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words minus stopwords, crudely singularised ("apprenticeships" matches)."""
+    words = set()
+    for word in _WORD.findall(text.lower()):
+        word = word.strip("'-")
+        if len(word) < 2 or word in STOPWORDS:
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.add(word)
+    return words
+
+
+def overlap(question_words: set[str], sentence: str) -> float:
+    """Share of the question's content words present in ``sentence``."""
+    if not question_words:
+        return 0.0
+    return len(question_words & content_words(sentence)) / len(question_words)

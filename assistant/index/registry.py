@@ -1,0 +1,230 @@
+"""The registry: which documents are indexed, at which content hash, and their chunks.
+
+It is the source of truth. Chroma and BM25 are derived from it: a chunk found by either is only
+answered from if the registry knows its id, and chunk ids embed the document's content hash.
+So an ingest interrupted at any point leaves the previously committed state answering
+correctly; the next ingest removes whatever the interrupted one left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from assistant.models import Chunk, DocumentMeta
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    meta_json TEXT NOT NULL,
+    text TEXT NOT NULL,
+    page_starts_json TEXT NOT NULL DEFAULT '[]',
+    chunk_count INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    chunk_json TEXT NOT NULL,
+    embed_text TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    sentence_vectors BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ordinal);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class StoredDocument:
+    """A registry row: metadata, content hash and full normalised text."""
+
+    def __init__(self, meta: DocumentMeta, content_hash: str, text: str, chunk_count: int,
+                 ingested_at: str, page_starts: list[int]) -> None:
+        self.meta = meta
+        self.content_hash = content_hash
+        self.text = text
+        self.chunk_count = chunk_count
+        self.ingested_at = ingested_at
+        self.page_starts = page_starts
+
+
+class Registry:
+    """SQLite-backed store of documents and chunks (text, vectors, sentence vectors)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- reads -------------------------------------------------------------------------------
+    def generation(self) -> int:
+        row = self._conn.execute("SELECT value FROM state WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def document_hashes(self) -> dict[str, str]:
+        rows = self._conn.execute("SELECT doc_id, content_hash FROM documents").fetchall()
+        return dict(rows)
+
+    def documents(self) -> list[StoredDocument]:
+        rows = self._conn.execute(
+            "SELECT meta_json, content_hash, '', chunk_count, ingested_at, page_starts_json "
+            "FROM documents ORDER BY doc_id"
+        ).fetchall()
+        return [self._document(row) for row in rows]
+
+    def document(self, doc_id: str, with_text: bool = True) -> StoredDocument | None:
+        column = "text" if with_text else "''"
+        row = self._conn.execute(
+            f"SELECT meta_json, content_hash, {column}, chunk_count, ingested_at, "
+            "page_starts_json FROM documents WHERE doc_id=?",
+            (doc_id,),
+        ).fetchone()
+        return self._document(row) if row else None
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        row = self._conn.execute(
+            "SELECT chunk_json FROM chunks WHERE chunk_id=?", (chunk_id,)
+        ).fetchone()
+        return Chunk.model_validate_json(row[0]) if row else None
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        result: dict[str, Chunk] = {}
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                f"SELECT chunk_id, chunk_json FROM chunks WHERE chunk_id IN ({marks})", part
+            ).fetchall()
+            result.update({cid: Chunk.model_validate_json(data) for cid, data in rows})
+        return result
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        rows = self._conn.execute(
+            "SELECT chunk_json FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,)
+        ).fetchall()
+        return [Chunk.model_validate_json(row[0]) for row in rows]
+
+    def iter_chunks(self) -> Iterator[tuple[Chunk, str]]:
+        """Every chunk with its embedded text, in a stable order (for the keyword index)."""
+        cursor = self._conn.execute(
+            "SELECT chunk_json, embed_text FROM chunks ORDER BY doc_id, ordinal"
+        )
+        for chunk_json, embed_text in cursor:
+            yield Chunk.model_validate_json(chunk_json), embed_text
+
+    def vectors(self, chunk_ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Passage vector and sentence-vector matrix for each known id."""
+        ids = list(chunk_ids)
+        result: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                f"SELECT chunk_id, vector, sentence_vectors FROM chunks WHERE chunk_id IN ({marks})",
+                part,
+            ).fetchall()
+            for chunk_id, vector, sentences in rows:
+                passage = np.frombuffer(vector, dtype=np.float32)
+                matrix = np.frombuffer(sentences, dtype=np.float32).reshape(-1, passage.size)
+                result[chunk_id] = (passage, matrix)
+        return result
+
+    def counts(self) -> tuple[int, int]:
+        documents = self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        chunks = self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return int(documents), int(chunks)
+
+    def chunk_ids(self) -> set[str]:
+        return {row[0] for row in self._conn.execute("SELECT chunk_id FROM chunks")}
+
+    # -- writes ------------------------------------------------------------------------------
+    def replace_document(
+        self,
+        meta: DocumentMeta,
+        content_hash: str,
+        text: str,
+        page_starts: list[int],
+        chunks: list[Chunk],
+        embed_texts: list[str],
+        vectors: np.ndarray,
+        sentence_vectors: list[np.ndarray],
+    ) -> list[str]:
+        """Atomically swap in a document's new version; return the chunk ids it replaced."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._lock:
+            old = [r[0] for r in self._conn.execute(
+                "SELECT chunk_id FROM chunks WHERE doc_id=?", (meta.doc_id,)
+            )]
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM chunks WHERE doc_id=?", (meta.doc_id,))
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
+                    (meta.doc_id, content_hash, meta.model_dump_json(), text,
+                     json.dumps(page_starts), len(chunks), now),
+                )
+                self._conn.executemany(
+                    "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
+                    [
+                        (c.chunk_id, c.doc_id, c.ordinal, c.model_dump_json(), embed,
+                         np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
+                         np.ascontiguousarray(sent, dtype=np.float32).tobytes())
+                        for c, embed, vec, sent in zip(
+                            chunks, embed_texts, vectors, sentence_vectors, strict=True
+                        )
+                    ],
+                )
+                self._bump_generation()
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        new_ids = {c.chunk_id for c in chunks}
+        return [chunk_id for chunk_id in old if chunk_id not in new_ids]
+
+    def delete_document(self, doc_id: str) -> list[str]:
+        """Remove a document; return the chunk ids that belonged to it."""
+        with self._lock:
+            ids = [r[0] for r in self._conn.execute(
+                "SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,)
+            )]
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+                self._conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+                self._bump_generation()
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return ids
+
+    def _bump_generation(self) -> None:
+        self._conn.execute(
+            "INSERT INTO state VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
+            "SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    @staticmethod
+    def _document(row) -> StoredDocument:
+        meta_json, content_hash, text, chunk_count, ingested_at, pages = row
+        return StoredDocument(
+            DocumentMeta.model_validate_json(meta_json), content_hash, text, chunk_count,
+            ingested_at, json.loads(pages),
+        )

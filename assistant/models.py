@@ -1,0 +1,129 @@
+"""Typed objects that cross module boundaries: documents, chunks, passages, citations, answers.
+
+Offsets are character offsets into the document's normalised text (what the source viewer shows),
+so a citation can always be traced back to the exact place it came from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class DocumentMeta(BaseModel):
+    """What we know about one source document."""
+
+    doc_id: str
+    title: str
+    short_name: str | None = None
+    organisation: str | None = None
+    place: str | None = None
+    date: str | None = None
+    kind: str | None = None
+    summary: str | None = None
+    source_path: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.title
+
+
+class SourceDocument(BaseModel):
+    """A loaded, normalised document ready for chunking."""
+
+    meta: DocumentMeta
+    text: str
+    content_hash: str
+    page_starts: list[int] = Field(
+        default_factory=list, description="Offset where each page begins (PDFs); empty if none."
+    )
+
+    def page_at(self, offset: int) -> int | None:
+        if not self.page_starts:
+            return None
+        page = 1
+        for number, start in enumerate(self.page_starts, start=1):
+            if start <= offset:
+                page = number
+            else:
+                break
+        return page
+
+
+class Chunk(BaseModel):
+    """A retrievable passage of a document, with where it came from."""
+
+    chunk_id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    section_path: list[str] = Field(default_factory=list)
+    start: int
+    end: int
+    page: int | None = None
+    kind: str = "text"  # text | list | table | quote | recommendation | heading
+    speaker: str | None = None
+    recommendation: str | None = None
+    sentence_spans: list[tuple[int, int]] = Field(default_factory=list)
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.section_path)
+
+    def sentences(self) -> list[str]:
+        return [self.text[s:e] for s, e in self.sentence_spans]
+
+
+class Passage(BaseModel):
+    """A chunk as returned by retrieval, with its document and scores."""
+
+    chunk: Chunk
+    document: DocumentMeta
+    score: float = 0.0
+    scores: dict[str, float] = Field(default_factory=dict)
+
+
+class Citation(BaseModel):
+    """A numbered reference from an answer to the passage that supports it."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str
+    page: int | None
+    start: int
+    end: int
+    text: str
+    score: float
+    sentence_start: int | None = Field(
+        None, description="Span of the supporting sentence inside `text` (for highlighting)."
+    )
+    sentence_end: int | None = None
+    speaker: str | None = None
+    kind: str = "text"
+
+
+class AnswerSentence(BaseModel):
+    """One sentence of an answer and the citations it carries."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    supported: bool = True
+    support_score: float | None = None
+
+
+class Answer(BaseModel):
+    """The answer object: the same shape from the CLI (--json), the API and the UI."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    rewritten_question: str | None = None
+    sentences: list[AnswerSentence] = Field(default_factory=list)
+    backend: str = "extractive"
+    notice: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)

@@ -1,0 +1,148 @@
+"""The hybrid retriever: dense (Chroma) + BM25, fused by RRF, reranked, diversified.
+
+It is a LangChain ``BaseRetriever`` so it composes with ``langchain_core`` runnables; the typed
+``retrieve`` method is what the answerers use, and ``invoke`` returns LangChain ``Document``s
+whose metadata carries the same fields.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field
+
+from assistant.embeddings import encode_query
+from assistant.index.index_store import IndexStore
+from assistant.models import Passage
+from assistant.retrieval.diversity import mmr_select
+from assistant.retrieval.filters import SearchFilters
+from assistant.retrieval.fusion import reciprocal_rank_fusion
+from assistant.retrieval.rerankers import Reranker, SentenceReranker
+
+
+class RetrievalResult:
+    """Passages in final order, the question vector, and how long each step took."""
+
+    def __init__(self, passages: list[Passage], query_vector: np.ndarray,
+                 sentence_vectors: dict[str, np.ndarray], timings: dict[str, float]) -> None:
+        self.passages = passages
+        self.query_vector = query_vector
+        self.sentence_vectors = sentence_vectors
+        self.timings = timings
+
+
+class HybridRetriever(BaseRetriever):
+    """Retrieve passages for a question from the index."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: IndexStore
+    embeddings: Any
+    reranker: Any = Field(default_factory=SentenceReranker)
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    k: int = 5
+    fetch_k: int = 40
+    rerank_k: int = 30
+    rrf_k: int = 60
+    mmr_lambda: float = 0.75
+    use_mmr: bool = True
+
+    def retrieve(self, question: str, filters: SearchFilters | None = None,
+                 k: int | None = None) -> RetrievalResult:
+        k = k or self.k
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+        registry = self.store.registry
+        allowed = self._allowed_documents(filters)
+        query_vector = encode_query(self.embeddings, question)
+        timings["embed_ms"] = _ms_since(clock)
+
+        clock = time.perf_counter()
+        rankings: list[list[str]] = []
+        dense_scores: dict[str, float] = {}
+        if self.mode in ("hybrid", "dense") and allowed != set():
+            doc_list = sorted(allowed) if allowed is not None else None
+            dense = self.store.vectors.query(query_vector, self.fetch_k, doc_list)
+            dense_scores = dict(dense)
+            rankings.append([chunk_id for chunk_id, _ in dense])
+        timings["dense_ms"] = _ms_since(clock)
+        clock = time.perf_counter()
+        keyword_scores: dict[str, float] = {}
+        if self.mode in ("hybrid", "bm25") and allowed != set():
+            keyword = self.store.keyword_index().search(question, self.fetch_k, allowed)
+            keyword_scores = dict(keyword)
+            rankings.append([chunk_id for chunk_id, _ in keyword])
+        timings["bm25_ms"] = _ms_since(clock)
+
+        clock = time.perf_counter()
+        fused = reciprocal_rank_fusion(rankings, k=self.rrf_k)[: self.rerank_k]
+        vectors = registry.vectors(chunk_id for chunk_id, _ in fused)
+        chunks = registry.chunks([chunk_id for chunk_id, _ in fused])
+        documents = self.store.document_metas()
+        candidates: list[Passage] = []
+        for chunk_id, fused_score in fused:
+            chunk = chunks.get(chunk_id)  # absent: not committed (interrupted) or replaced
+            if chunk is None or chunk_id not in vectors or chunk.doc_id not in documents:
+                continue
+            passage_vector = vectors[chunk_id][0]
+            candidates.append(Passage(
+                chunk=chunk, document=documents[chunk.doc_id], score=fused_score,
+                scores={
+                    "rrf": fused_score,
+                    "passage_cosine": dense_scores.get(chunk_id, float(passage_vector @ query_vector)),
+                    "bm25": keyword_scores.get(chunk_id, 0.0),
+                },
+            ))
+        sentence_vectors = {cid: pair[1] for cid, pair in vectors.items()}
+        timings["load_ms"] = _ms_since(clock)
+        clock = time.perf_counter()
+        ranked = self.reranker.rerank(question, query_vector, candidates, sentence_vectors)
+        timings["rerank_ms"] = _ms_since(clock)
+        if self.use_mmr:
+            passage_vectors = {cid: pair[0] for cid, pair in vectors.items()}
+            ranked = mmr_select(ranked, passage_vectors, k, self.mmr_lambda)
+        return RetrievalResult(ranked[:k], query_vector, sentence_vectors, timings)
+
+    def rank_all(self, question: str, depth: int) -> list[str]:
+        """Chunk ids in final order to ``depth`` without diversity (for retrieval benchmarks)."""
+        saved = (self.use_mmr, self.rerank_k)
+        self.use_mmr, self.rerank_k = False, max(depth, self.rerank_k)
+        try:
+            return [p.chunk.chunk_id for p in self.retrieve(question, None, depth).passages]
+        finally:
+            self.use_mmr, self.rerank_k = saved
+
+    def _allowed_documents(self, filters: SearchFilters | None) -> set[str] | None:
+        if filters is None or filters.is_empty():
+            return None
+        metas = self.store.document_metas().values()
+        return {meta.doc_id for meta in metas if filters.accepts(meta)}
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
+        filters = kwargs.get("filters")
+        result = self.retrieve(query, filters, kwargs.get("k"))
+        return [passage_to_document(p) for p in result.passages]
+
+
+def passage_to_document(passage: Passage) -> Document:
+    chunk = passage.chunk
+    return Document(
+        page_content=chunk.text,
+        id=chunk.chunk_id,
+        metadata={
+            "chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id, "title": passage.document.title,
+            "section": chunk.section, "page": chunk.page, "start": chunk.start, "end": chunk.end,
+            "kind": chunk.kind, "speaker": chunk.speaker, "score": passage.score,
+        },
+    )
+
+
+def _ms_since(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,222 @@
+"""The application service: everything the CLI, the API and the UI do, with no web code.
+
+One instance per process; it loads the embedding model once and is safe to share between
+threads (the model call is serialised; SQLite and Chroma handle concurrent readers).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel
+
+from assistant.answering.extractive_answerer import ExtractiveAnswerer
+from assistant.answering.followup import Turn, rewrite_follow_up
+from assistant.feedback_store import FeedbackStore
+from assistant.index.index_store import IndexStore
+from assistant.models import Answer, Chunk, DocumentMeta, Passage
+from assistant.retrieval.filters import SearchFilters
+from assistant.retrieval.hybrid_retriever import HybridRetriever
+from assistant.retrieval.rerankers import make_reranker
+from assistant.settings import Settings
+from ingest.ingest_pipeline import IngestPipeline, IngestReport, ProgressCallback
+
+
+class QuestionError(ValueError):
+    """An unusable question (empty or too long); the message says what is wrong."""
+
+
+class NotFoundError(LookupError):
+    """An unknown document or passage id."""
+
+
+class DocumentSummary(BaseModel):
+    meta: DocumentMeta
+    content_hash: str
+    chunk_count: int
+    ingested_at: str
+
+
+class SectionOutline(BaseModel):
+    section: str
+    first_chunk_id: str
+    chunk_count: int
+    start: int
+
+
+class DocumentDetail(DocumentSummary):
+    outline: list[SectionOutline]
+    char_count: int
+
+
+class PassageView(BaseModel):
+    chunk: Chunk
+    document: DocumentMeta
+    previous_id: str | None
+    next_id: str | None
+    context_before: str
+    context_after: str
+
+
+class AssistantService:
+    """Ask, search, browse and ingest, over one index."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None,
+                 store: IndexStore | None = None, llm=None) -> None:
+        self.settings = settings
+        if embeddings is None:
+            from assistant.embeddings import make_embeddings
+
+            embeddings = make_embeddings(
+                settings.embedding_model, settings.embedding_device, settings.embedding_batch_size
+            )
+        self.embeddings = embeddings
+        self.store = store or IndexStore.open(settings)
+        self.retriever = HybridRetriever(
+            store=self.store, embeddings=embeddings, reranker=make_reranker(settings.reranker),
+            mode=settings.retrieval_mode, k=settings.top_k, fetch_k=settings.fetch_k,
+            rrf_k=settings.rrf_k, mmr_lambda=settings.mmr_lambda,
+        )
+        self.extractive = ExtractiveAnswerer(settings.abstain_threshold,
+                                             settings.answer_max_sentences)
+        self.pipeline = IngestPipeline(self.store, embeddings, settings.chunk_max_chars,
+                                       settings.max_file_bytes)
+        self.llm = llm
+        self.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
+
+    # -- questions ---------------------------------------------------------------------------
+    def check_question(self, question: str) -> str:
+        cleaned = (question or "").strip()
+        if not cleaned:
+            raise QuestionError("The question is empty: type a question about the documents.")
+        if len(cleaned) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"The question is {len(cleaned)} characters; the limit is "
+                f"{self.settings.max_question_chars}. Shorten it to the part you need answered."
+            )
+        return cleaned
+
+    def ask(self, question: str, history: list[Turn] | None = None,
+            filters: SearchFilters | None = None, top_k: int | None = None) -> Answer:
+        started = time.perf_counter()
+        question = self.check_question(question)
+        history = history or []
+        standalone = rewrite_follow_up(question, history)
+        result = self.retriever.retrieve(standalone, filters, top_k)
+        answer = self.extractive.answer(question, result)
+        answer.question = question
+        if standalone != question:
+            answer.rewritten_question = standalone
+        answer.timings = {**result.timings,
+                          "total_ms": round((time.perf_counter() - started) * 1000, 2)}
+        return answer
+
+    def ask_stream(self, question: str, history: list[Turn] | None = None,
+                   filters: SearchFilters | None = None,
+                   top_k: int | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces as it is produced, then the full ``Answer``.
+
+        The extractive answer is composed at once, so it is streamed paragraph by paragraph
+        (an LLM backend streams tokens); the final item always is the complete object.
+        """
+        answer = self.ask(question, history, filters, top_k)
+        paragraphs = answer.answer.split("\n\n")
+        for index, paragraph in enumerate(paragraphs):
+            yield paragraph + ("\n\n" if index + 1 < len(paragraphs) else "")
+        yield answer
+
+    def compare(self, question: str, doc_ids: list[str],
+                top_k: int | None = None) -> dict[str, Answer]:
+        """The same question asked of each document separately (answers side by side)."""
+        question = self.check_question(question)
+        metas = self.store.document_metas()
+        unknown = [d for d in doc_ids if d not in metas]
+        if unknown:
+            raise NotFoundError(f"Unknown document id(s): {', '.join(unknown)}.")
+        return {d: self.ask(question, None, SearchFilters(doc_ids=[d]), top_k) for d in doc_ids}
+
+    def search(self, query: str, k: int | None = None,
+               filters: SearchFilters | None = None) -> list[Passage]:
+        query = self.check_question(query)
+        return self.retriever.retrieve(query, filters, k).passages
+
+    # -- browsing ----------------------------------------------------------------------------
+    def documents(self) -> list[DocumentSummary]:
+        return [
+            DocumentSummary(meta=d.meta, content_hash=d.content_hash, chunk_count=d.chunk_count,
+                            ingested_at=d.ingested_at)
+            for d in self.store.registry.documents()
+        ]
+
+    def document(self, doc_id: str) -> DocumentDetail:
+        stored = self.store.registry.document(doc_id)
+        if stored is None:
+            raise NotFoundError(f"No document with id {doc_id!r}; list ids with GET /api/v1/documents.")
+        outline: list[SectionOutline] = []
+        for chunk in self.store.registry.chunks_of(doc_id):
+            section = chunk.section or "(untitled)"
+            if outline and outline[-1].section == section:
+                outline[-1].chunk_count += 1
+            else:
+                outline.append(SectionOutline(section=section, first_chunk_id=chunk.chunk_id,
+                                              chunk_count=1, start=chunk.start))
+        return DocumentDetail(meta=stored.meta, content_hash=stored.content_hash,
+                              chunk_count=stored.chunk_count, ingested_at=stored.ingested_at,
+                              outline=outline, char_count=len(stored.text))
+
+    def document_text(self, doc_id: str) -> str:
+        stored = self.store.registry.document(doc_id)
+        if stored is None:
+            raise NotFoundError(f"No document with id {doc_id!r}.")
+        return stored.text
+
+    def passage(self, chunk_id: str, context_chars: int = 600) -> PassageView:
+        chunk = self.store.registry.chunk(chunk_id)
+        if chunk is None:
+            raise NotFoundError(f"No passage with id {chunk_id!r}; ids come from citations.")
+        stored = self.store.registry.document(chunk.doc_id)
+        siblings = self.store.registry.chunks_of(chunk.doc_id)
+        index = next(i for i, c in enumerate(siblings) if c.chunk_id == chunk_id)
+        text = stored.text
+        return PassageView(
+            chunk=chunk, document=stored.meta,
+            previous_id=siblings[index - 1].chunk_id if index > 0 else None,
+            next_id=siblings[index + 1].chunk_id if index + 1 < len(siblings) else None,
+            context_before=text[max(0, chunk.start - context_chars) : chunk.start],
+            context_after=text[chunk.end : chunk.end + context_chars],
+        )
+
+    def recommendations(self) -> list[Passage]:
+        """Every recommendation passage across the documents, in document order."""
+        metas = self.store.document_metas()
+        found: list[Passage] = []
+        for doc_id, meta in sorted(metas.items()):
+            for chunk in self.store.registry.chunks_of(doc_id):
+                if chunk.kind == "recommendation":
+                    found.append(Passage(chunk=chunk, document=meta))
+        return found
+
+    # -- ingest ------------------------------------------------------------------------------
+    def ingest_folder(self, folder: Path, progress: ProgressCallback | None = None) -> IngestReport:
+        return self.pipeline.ingest_folder(folder, progress)
+
+    def upload(self, data: bytes, file_name: str, suffix: str) -> tuple[IngestReport, str | None]:
+        return self.pipeline.ingest_bytes(data, file_name, suffix)
+
+    def delete_document(self, doc_id: str) -> None:
+        if not self.pipeline.delete(doc_id):
+            raise NotFoundError(f"No document with id {doc_id!r}.")
+
+    def health(self) -> dict:
+        documents, chunks = self.store.registry.counts()
+        return {"status": "ok", "documents": documents, "chunks": chunks,
+                "vectors": self.store.vectors.count(),
+                "embedding_model": getattr(self.embeddings, "name", type(self.embeddings).__name__),
+                "llm": self.settings.llm}
+
+    def close(self) -> None:
+        self.feedback.close()
+        self.store.close()

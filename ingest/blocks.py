@@ -1,0 +1,249 @@
+"""Split normalised text into typed blocks: headings, paragraphs, list items, tables, quotes.
+
+These documents are text pulled out of slides and reports, so structure is inferred from line
+shape: markdown ``#`` headings where a converter left them, short standalone lines otherwise,
+``- `` / ``a)`` / ``1)`` list items with indented continuation lines, tab-separated table rows,
+and a quoted paragraph followed by a short attribution line ("School partner").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z].*)$")
+_BULLET = re.compile(r"^\s*(?:[-*•✓▪◦]|\(?[a-z]\)|\(?\d{1,2}[.)]|[ivx]{1,4}\))\s+")
+_MARKUP = re.compile(r"\*\*|__|</?u>|\^\{\*\}")
+_QUOTE_OPEN = ("\"", "'", "“", "‘")
+_QUOTE_CLOSE = ("\"", "'", "”", "’", ".\"", ".'", ".”", ".’")
+_ATTRIBUTION_WORDS = re.compile(
+    r"\b(partner|officer|headteacher|head teacher|teacher|tutor|stakeholder|interviewee|member|"
+    r"participant|learner|parent|employer|leader|governor|trustee|director|student|pupil|"
+    r"councillor|respondent)s?\b",
+    re.IGNORECASE,
+)
+_RECOMMENDATION_HEADING = re.compile(r"^recommendations?\b\.?\s*(\d+)?", re.IGNORECASE)
+
+
+@dataclass
+class Block:
+    """A run of source text with a role. ``start``/``end`` index the document text."""
+
+    kind: str  # heading | paragraph | item | table | quote | fragments
+    start: int
+    end: int
+    lines: list[str] = field(default_factory=list)
+    level: int = 1
+    speaker: str | None = None
+    indented: bool = False
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def strip_markup(text: str) -> str:
+    return _MARKUP.sub("", text).strip()
+
+
+def recommendation_number(heading: str) -> str | None:
+    """'Recommendation 3' -> '3'; 'Recommendations' -> '' ; anything else -> None."""
+    match = _RECOMMENDATION_HEADING.match(heading.strip())
+    if not match:
+        return None
+    return match.group(1) or ""
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """Parse ``text`` into blocks in document order."""
+    raw = _paragraph_groups(text)
+    blocks: list[Block] = []
+    for group in raw:
+        blocks.extend(_classify_group(group))
+    blocks = _attach_attributions(_attach_indented_continuations(blocks))
+    return _demote_fragment_runs(blocks)
+
+
+def _attach_indented_continuations(blocks: list[Block]) -> list[Block]:
+    """An indented paragraph after a list item continues that item across the blank line."""
+    result: list[Block] = []
+    for block in blocks:
+        previous = result[-1] if result else None
+        if block.indented and block.kind == "paragraph" and previous and previous.kind == "item":
+            previous.lines.extend(block.lines)
+            previous.end = block.end
+        else:
+            result.append(block)
+    return result
+
+
+def _paragraph_groups(text: str) -> list[list[tuple[int, str]]]:
+    """Group consecutive non-blank lines, keeping each line's start offset."""
+    groups: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    position = 0
+    for line in text.split("\n"):
+        if line.strip():
+            current.append((position, line))
+        elif current:
+            groups.append(current)
+            current = []
+        position += len(line) + 1
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _classify_group(group: list[tuple[int, str]]) -> list[Block]:
+    blocks: list[Block] = []
+    for offset, line in group:
+        end = offset + len(line)
+        stripped = line.strip()
+        previous = blocks[-1] if blocks else None
+        if "\t" in line and not _BULLET.match(line):
+            if previous is not None and previous.kind == "table":
+                previous.lines.append(line)
+                previous.end = end
+            else:
+                blocks.append(Block("table", offset, end, [line]))
+        elif _BULLET.match(line) and not (
+            previous is not None and previous.kind == "table" and line.startswith((" ", "\t"))
+        ):
+            blocks.append(Block("item", offset, end, [stripped]))
+        elif previous is not None and (
+            line[:1].isspace() or previous.kind in ("paragraph", "item") and not _is_heading(line)
+        ):
+            previous.lines.append(stripped)
+            previous.end = end
+        else:
+            heading = _heading_level(line) if len(group) == 1 else None
+            if heading is not None:
+                blocks.append(Block("heading", offset, end, [_heading_text(stripped)], heading))
+            else:
+                indented = line[:1].isspace()
+                blocks.append(Block("paragraph", offset, end, [stripped], indented=indented))
+    return blocks
+
+
+def _heading_text(line: str) -> str:
+    match = _MARKDOWN_HEADING.match(line)
+    return strip_markup(match.group(2) if match else line).rstrip(":").strip()
+
+
+def _is_heading(line: str) -> bool:
+    return bool(_MARKDOWN_HEADING.match(line.strip()))
+
+
+def _heading_level(line: str) -> int | None:
+    """Level of a heading line, or None when the line reads as text."""
+    stripped = line.strip()
+    markdown = _MARKDOWN_HEADING.match(stripped)
+    if markdown:
+        numbered = _NUMBERED_HEADING.match(strip_markup(markdown.group(2)))
+        return numbered.group(1).count(".") + 1 if numbered else len(markdown.group(1))
+    plain = strip_markup(stripped)
+    words = plain.split()
+    if not words or len(plain) > 90 or len(words) > 12:
+        return None
+    if plain[-1] in ".,;" and recommendation_number(plain) is None:
+        return None
+    if plain.startswith(_QUOTE_OPEN) or not (plain[0].isupper() or plain[0].isdigit()):
+        return None
+    numbered = _NUMBERED_HEADING.match(plain)
+    if numbered:
+        return numbered.group(1).count(".") + 1
+    if plain.endswith(":"):
+        return None
+    return 2 if recommendation_number(plain) else 1
+
+
+def _looks_like_quote(block: Block) -> bool:
+    text = block.text.strip()
+    return (
+        block.kind == "paragraph"
+        and len(text) > 25
+        and text.startswith(_QUOTE_OPEN)
+        and text.endswith(_QUOTE_CLOSE)
+    )
+
+
+def _looks_like_attribution(block: Block) -> bool:
+    text = strip_markup(block.text)
+    return (
+        block.kind in ("heading", "paragraph")
+        and len(text) <= 60
+        and len(text.split()) <= 6
+        and bool(_ATTRIBUTION_WORDS.search(text))
+    )
+
+
+def _attach_attributions(blocks: list[Block]) -> list[Block]:
+    """Merge a quoted paragraph with the attribution line that follows it."""
+    merged: list[Block] = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        if _looks_like_quote(block) and following is not None and _looks_like_attribution(
+            following
+        ):
+            speaker = strip_markup(following.text).rstrip(".:").strip()
+            speaker = speaker[:1].upper() + speaker[1:].lower()
+            merged.append(
+                Block("quote", block.start, following.end, block.lines, speaker=speaker)
+            )
+            index += 2
+            continue
+        if _looks_like_quote(block):
+            block.kind = "quote"
+        merged.append(block)
+        index += 1
+    return merged
+
+
+def _is_substantive(block: Block) -> bool:
+    return block.kind in ("item", "table", "quote") or len(block.text) >= 80
+
+
+def _demote_fragment_runs(blocks: list[Block]) -> list[Block]:
+    """Runs of three or more short standalone lines are slide residue, not a heading stack.
+
+    The last line of such a run is kept as a heading when real content follows it.
+    """
+    result: list[Block] = []
+    index = 0
+    while index < len(blocks):
+        run_end = index
+        while run_end < len(blocks) and _is_short_line(blocks[run_end]):
+            run_end += 1
+        run = blocks[index:run_end]
+        if len(run) >= 3:
+            keep_last = (
+                run[-1].kind == "heading"
+                and run_end < len(blocks)
+                and _is_substantive(blocks[run_end])
+            )
+            fragments = run[:-1] if keep_last else run
+            if fragments[0].kind == "heading" and result and _is_substantive(result[-1]):
+                result.append(fragments.pop(0))  # a slide title above its word cloud
+            lines = [line for block in fragments for line in block.lines]
+            result.append(Block("fragments", fragments[0].start, fragments[-1].end, lines))
+            if keep_last:
+                result.append(run[-1])
+            index = run_end
+        elif run:
+            result.extend(run)
+            index = run_end
+        else:
+            result.append(blocks[index])
+            index += 1
+    return result
+
+
+def _is_short_line(block: Block) -> bool:
+    if block.kind == "heading" and block.text.startswith("#"):
+        return False
+    return block.kind in ("heading", "paragraph") and len(block.text) < 80 and (
+        block.kind == "heading" or len(block.lines) == 1
+    ) and recommendation_number(block.text) is None

@@ -1,0 +1,285 @@
+"""Incremental ingest: load, chunk, embed and commit documents one at a time.
+
+Per document: vectors go into Chroma under ids that embed the content hash, then the registry
+swaps in the new version in one SQLite transaction, then the old version's vectors are deleted.
+Until that transaction commits, queries keep answering from the previous version; after a
+crash the next run sees the old hash, redoes the document and clears any orphans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.embeddings import encode_texts
+from assistant.index.index_store import IndexStore
+from assistant.models import Chunk, SourceDocument
+from ingest.errors import UnreadableDocumentError
+from ingest.loaders import SUPPORTED_SUFFIXES, load_bytes
+from ingest.manifest import MANIFEST_NAME, build_meta, load_manifest, slugify
+from ingest.structured_chunker import StructuredChunker
+
+ProgressCallback = Callable[[str, int, int], None]
+_ENCODE_SLICE = 256
+
+
+class IngestError(Exception):
+    """The ingest cannot start (missing or empty folder); the message says what to do."""
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: dict[str, str] = field(default_factory=dict)
+    chunks_embedded: int = 0
+    texts_embedded: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+@dataclass
+class _Prepared:
+    document: SourceDocument
+    chunks: list[Chunk]
+    embed_texts: list[str]
+    is_update: bool
+
+
+def content_hash(data: bytes, entry: dict | None) -> str:
+    """``<sha256 of the bytes>:<hash of the manifest entry>``.
+
+    The first part identifies the content (duplicates, chunk ids); the whole string changes when
+    either the file or its metadata changes, which is what triggers a re-ingest.
+    """
+    entry_json = json.dumps(entry or {}, sort_keys=True, default=str).encode()
+    return f"{hashlib.sha256(data).hexdigest()}:{hashlib.sha256(entry_json).hexdigest()[:12]}"
+
+
+def same_content(first: str, second: str) -> bool:
+    return first.split(":", 1)[0] == second.split(":", 1)[0]
+
+
+def embed_text_for(document: SourceDocument, chunk: Chunk) -> str:
+    """What is embedded and keyword-indexed: where the passage sits, then the passage."""
+    meta = document.meta
+    names = []
+    for name in (meta.title, meta.short_name, meta.organisation, meta.place):
+        if name and all(name.lower() not in seen.lower() for seen in names):
+            names.append(name)
+    header = " | ".join(names)
+    return f"{header}\n{chunk.section}\n{chunk.text}" if chunk.section else f"{header}\n{chunk.text}"
+
+
+class IngestPipeline:
+    """Bring the index in line with a folder of documents (or single uploaded files)."""
+
+    def __init__(self, store: IndexStore, embeddings, chunk_max_chars: int = 900,
+                 max_file_bytes: int = 50 * 1024 * 1024) -> None:
+        self.store = store
+        self.embeddings = embeddings
+        self.chunker = StructuredChunker(chunk_max_chars)
+        self.max_file_bytes = max_file_bytes
+
+    # -- folders -----------------------------------------------------------------------------
+    def ingest_folder(self, folder: Path, progress: ProgressCallback | None = None) -> IngestReport:
+        started = time.perf_counter()
+        folder = folder.expanduser()
+        if not folder.is_dir():
+            raise IngestError(f"{folder} is not a folder; give the folder holding your documents.")
+        files = sorted(
+            p for p in folder.rglob("*")
+            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        )
+        if not files:
+            raise IngestError(
+                f"No documents in {folder}: add {', '.join(SUPPORTED_SUFFIXES)} files and rerun."
+            )
+        manifest = load_manifest(folder)
+        report = IngestReport()
+        self._remove_orphans()
+        root = folder.resolve()
+        prepared: list[_Prepared] = []
+        seen: dict[str, str] = {}
+        for path in files:
+            relative = path.relative_to(folder).as_posix()
+            try:
+                data = self._read(path)
+                item = self._prepare(data, path.suffix, relative, manifest.get(relative),
+                                     f"{root}/{relative}", seen, report)
+            except UnreadableDocumentError as exc:
+                report.skipped.append((relative, str(exc)))
+                continue
+            if item is not None:
+                prepared.append(item)
+        present = {f"{root}/{p.relative_to(folder).as_posix()}" for p in files}
+        for stored in self.store.registry.documents():
+            source = stored.meta.source_path or ""
+            if source.startswith(f"{root}/") and source not in present:
+                self._delete(stored.meta.doc_id)
+                report.removed.append(stored.meta.doc_id)
+        self._embed_and_commit(prepared, report, progress)
+        self._finish(report, started)
+        return report
+
+    # -- single files (uploads) --------------------------------------------------------------
+    def ingest_bytes(self, data: bytes, file_name: str, suffix: str,
+                     entry: dict | None = None) -> tuple[IngestReport, str | None]:
+        """Ingest one file's bytes; returns the report and the document id (None if skipped)."""
+        started = time.perf_counter()
+        report = IngestReport()
+        if len(data) > self.max_file_bytes:
+            raise UnreadableDocumentError(
+                f"{file_name}: {len(data)} bytes is over the {self.max_file_bytes}-byte limit."
+            )
+        item = self._prepare(data, suffix, file_name, entry, f"upload:{file_name}", {}, report)
+        if item is not None:
+            doc_id = item.document.meta.doc_id
+        else:
+            doc_id = (report.unchanged or list(report.duplicates.values()) or [None])[0]
+        if item is not None:
+            self._embed_and_commit([item], report, None)
+        self._finish(report, started)
+        return report, doc_id
+
+    def delete(self, doc_id: str) -> bool:
+        if self.store.registry.document(doc_id, with_text=False) is None:
+            return False
+        self._delete(doc_id)
+        self.store.rebuild_keyword_index()
+        return True
+
+    # -- steps -------------------------------------------------------------------------------
+    def _read(self, path: Path) -> bytes:
+        try:
+            size = path.stat().st_size
+            if size > self.max_file_bytes:
+                raise UnreadableDocumentError(
+                    f"{path.name}: {size} bytes is over the {self.max_file_bytes}-byte limit "
+                    "(ASSISTANT_MAX_FILE_BYTES)."
+                )
+            return path.read_bytes()
+        except OSError as exc:
+            raise UnreadableDocumentError(f"{path.name}: cannot be read ({exc.strerror}).") from exc
+
+    def _prepare(self, data: bytes, suffix: str, name: str, entry: dict | None, source: str,
+                 seen: dict[str, str], report: IngestReport) -> _Prepared | None:
+        """Load and chunk one file, or return None when it is unchanged or a duplicate.
+
+        ``seen`` maps content hashes and document ids already taken in this run to file names.
+        """
+        digest = content_hash(data, entry)
+        raw = digest.split(":", 1)[0]
+        if raw in seen:
+            report.skipped.append((name, f"same content as {seen[raw]}; not indexed twice"))
+            return None
+        seen[raw] = name
+        registry = self.store.registry
+        doc_id = slugify(str((entry or {}).get("id") or Path(name).stem))
+        if f"id:{doc_id}" in seen:
+            doc_id = f"{doc_id}-{digest[:6]}"  # two files with one name in different folders
+        seen[f"id:{doc_id}"] = name
+        stored = registry.document(doc_id, with_text=False)
+        if stored is not None and stored.content_hash == digest:
+            report.unchanged.append(doc_id)
+            return None
+        owner = next(
+            (d for d, h in registry.document_hashes().items()
+             if same_content(h, digest) and d != doc_id),
+            None,
+        )
+        if owner is not None:
+            report.duplicates[name] = owner
+            report.skipped.append((name, f"same content as indexed document {owner}"))
+            return None
+        loaded = load_bytes(data, suffix, name)
+        meta = build_meta(entry, name, loaded.text, source)
+        meta.doc_id = doc_id
+        document = SourceDocument(
+            meta=meta, text=loaded.text, content_hash=digest, page_starts=loaded.page_starts
+        )
+        chunks = self.chunker.split(document)
+        if not chunks:
+            raise UnreadableDocumentError(f"{name}: no passages found in the extracted text.")
+        texts = [embed_text_for(document, chunk) for chunk in chunks]
+        return _Prepared(document, chunks, texts, stored is not None)
+
+    def _embed_and_commit(self, prepared: list[_Prepared], report: IngestReport,
+                          progress: ProgressCallback | None) -> None:
+        """Embed passages and their sentences in large batches, committing document by document."""
+        total = sum(len(p.chunks) + sum(len(c.sentence_spans) for c in p.chunks) for p in prepared)
+        done = 0
+        if progress:
+            progress("embedding", 0, total)
+        for item in prepared:
+            sentences = [s for chunk in item.chunks for s in (chunk.sentences() or [chunk.text])]
+            texts = item.embed_texts + sentences
+            started = time.perf_counter()
+            vectors = []
+            for start in range(0, len(texts), _ENCODE_SLICE):
+                vectors.append(encode_texts(self.embeddings, texts[start : start + _ENCODE_SLICE]))
+                done += len(texts[start : start + _ENCODE_SLICE])
+                if progress:
+                    progress("embedding", done, total)
+            matrix = np.vstack(vectors)
+            report.embed_seconds += time.perf_counter() - started
+            passage_vectors = matrix[: len(item.chunks)]
+            sentence_vectors, cursor = [], len(item.chunks)
+            for chunk in item.chunks:
+                count = max(1, len(chunk.sentence_spans))
+                sentence_vectors.append(matrix[cursor : cursor + count])
+                cursor += count
+            self._commit(item, passage_vectors, sentence_vectors)
+            report.chunks_embedded += len(item.chunks)
+            report.texts_embedded += len(texts)
+            (report.updated if item.is_update else report.added).append(item.document.meta.doc_id)
+
+    def _commit(self, item: _Prepared, vectors: np.ndarray, sentence_vectors: list) -> None:
+        meta = item.document.meta
+        metadatas = [
+            {"doc_id": c.doc_id, "content_hash": item.document.content_hash[:12], "kind": c.kind}
+            for c in item.chunks
+        ]
+        self.store.vectors.upsert([c.chunk_id for c in item.chunks], vectors, metadatas)
+        replaced = self.store.registry.replace_document(
+            meta, item.document.content_hash, item.document.text, item.document.page_starts,
+            item.chunks, item.embed_texts, vectors, sentence_vectors,
+        )
+        if replaced:
+            self.store.vectors.delete(replaced)
+
+    def _delete(self, doc_id: str) -> None:
+        ids = self.store.registry.delete_document(doc_id)
+        if ids:
+            self.store.vectors.delete(ids)
+
+    def _remove_orphans(self) -> None:
+        """Vectors left by an interrupted run (not in the registry) are deleted."""
+        orphans = self.store.vectors.all_ids() - self.store.registry.chunk_ids()
+        if orphans:
+            self.store.vectors.delete(sorted(orphans))
+
+    def _finish(self, report: IngestReport, started: float) -> None:
+        keyword = self.store.keyword_dir / "ids.json"
+        if report.changed or not keyword.exists():
+            self.store.rebuild_keyword_index()
+        else:
+            self.store.keyword_index()  # rebuilds once if an earlier run stopped before it
+        report.seconds = time.perf_counter() - started
+
+
+__all__ = ["IngestError", "IngestPipeline", "IngestReport", "MANIFEST_NAME"]
