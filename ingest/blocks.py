@@ -15,8 +15,8 @@ _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z].*)$")
 _BULLET = re.compile(r"^\s*(?:[-*•✓▪◦]|\(?[a-z]\)|\(?\d{1,2}[.)]|[ivx]{1,4}\))\s+")
 _MARKUP = re.compile(r"\*\*|__|</?u>|\^\{\*\}")
-_QUOTE_OPEN = ("\"", "'", "“", "‘")
-_QUOTE_CLOSE = ("\"", "'", "”", "’", ".\"", ".'", ".”", ".’")
+_QUOTE_OPEN = ('"', "'", "“", "‘")
+_QUOTE_CLOSE = ('"', "'", "”", "’", '."', ".'", ".”", ".’")
 _ATTRIBUTION_WORDS = re.compile(
     r"\b(partner|officer|headteacher|head teacher|teacher|tutor|stakeholder|interviewee|member|"
     r"participant|learner|parent|employer|leader|governor|trustee|director|student|pupil|"
@@ -185,14 +185,14 @@ def _attach_attributions(blocks: list[Block]) -> list[Block]:
     while index < len(blocks):
         block = blocks[index]
         following = blocks[index + 1] if index + 1 < len(blocks) else None
-        if _looks_like_quote(block) and following is not None and _looks_like_attribution(
-            following
+        if (
+            _looks_like_quote(block)
+            and following is not None
+            and _looks_like_attribution(following)
         ):
             speaker = strip_markup(following.text).rstrip(".:").strip()
             speaker = speaker[:1].upper() + speaker[1:].lower()
-            merged.append(
-                Block("quote", block.start, following.end, block.lines, speaker=speaker)
-            )
+            merged.append(Block("quote", block.start, following.end, block.lines, speaker=speaker))
             index += 2
             continue
         if _looks_like_quote(block):
@@ -244,6 +244,9 @@ def _demote_fragment_runs(blocks: list[Block]) -> list[Block]:
 def _is_short_line(block: Block) -> bool:
     if block.kind == "heading" and block.text.startswith("#"):
         return False
-    return block.kind in ("heading", "paragraph") and len(block.text) < 80 and (
-        block.kind == "heading" or len(block.lines) == 1
-    ) and recommendation_number(block.text) is None
+    return (
+        block.kind in ("heading", "paragraph")
+        and len(block.text) < 80
+        and (block.kind == "heading" or len(block.lines) == 1)
+        and recommendation_number(block.text) is None
+    )

@@ -81,14 +81,21 @@ def embed_text_for(document: SourceDocument, chunk: Chunk) -> str:
         if name and all(name.lower() not in seen.lower() for seen in names):
             names.append(name)
     header = " | ".join(names)
-    return f"{header}\n{chunk.section}\n{chunk.text}" if chunk.section else f"{header}\n{chunk.text}"
+    return (
+        f"{header}\n{chunk.section}\n{chunk.text}" if chunk.section else f"{header}\n{chunk.text}"
+    )
 
 
 class IngestPipeline:
     """Bring the index in line with a folder of documents (or single uploaded files)."""
 
-    def __init__(self, store: IndexStore, embeddings, chunk_max_chars: int = 900,
-                 max_file_bytes: int = 50 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        embeddings,
+        chunk_max_chars: int = 900,
+        max_file_bytes: int = 50 * 1024 * 1024,
+    ) -> None:
         self.store = store
         self.embeddings = embeddings
         self.chunker = StructuredChunker(chunk_max_chars)
@@ -101,8 +108,10 @@ class IngestPipeline:
         if not folder.is_dir():
             raise IngestError(f"{folder} is not a folder; give the folder holding your documents.")
         files = sorted(
-            p for p in folder.rglob("*")
-            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            p
+            for p in folder.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in SUPPORTED_SUFFIXES
             and not any(part.startswith(".") for part in p.relative_to(folder).parts)
         )
         if not files:
@@ -119,8 +128,15 @@ class IngestPipeline:
             relative = path.relative_to(folder).as_posix()
             try:
                 data = self._read(path)
-                item = self._prepare(data, path.suffix, relative, manifest.get(relative),
-                                     f"{root}/{relative}", seen, report)
+                item = self._prepare(
+                    data,
+                    path.suffix,
+                    relative,
+                    manifest.get(relative),
+                    f"{root}/{relative}",
+                    seen,
+                    report,
+                )
             except UnreadableDocumentError as exc:
                 report.skipped.append((relative, str(exc)))
                 continue
@@ -137,8 +153,9 @@ class IngestPipeline:
         return report
 
     # -- single files (uploads) --------------------------------------------------------------
-    def ingest_bytes(self, data: bytes, file_name: str, suffix: str,
-                     entry: dict | None = None) -> tuple[IngestReport, str | None]:
+    def ingest_bytes(
+        self, data: bytes, file_name: str, suffix: str, entry: dict | None = None
+    ) -> tuple[IngestReport, str | None]:
         """Ingest one file's bytes; returns the report and the document id (None if skipped)."""
         started = time.perf_counter()
         report = IngestReport()
@@ -176,8 +193,16 @@ class IngestPipeline:
         except OSError as exc:
             raise UnreadableDocumentError(f"{path.name}: cannot be read ({exc.strerror}).") from exc
 
-    def _prepare(self, data: bytes, suffix: str, name: str, entry: dict | None, source: str,
-                 seen: dict[str, str], report: IngestReport) -> _Prepared | None:
+    def _prepare(
+        self,
+        data: bytes,
+        suffix: str,
+        name: str,
+        entry: dict | None,
+        source: str,
+        seen: dict[str, str],
+        report: IngestReport,
+    ) -> _Prepared | None:
         """Load and chunk one file, or return None when it is unchanged or a duplicate.
 
         ``seen`` maps content hashes and document ids already taken in this run to file names.
@@ -198,8 +223,11 @@ class IngestPipeline:
             report.unchanged.append(doc_id)
             return None
         owner = next(
-            (d for d, h in registry.document_hashes().items()
-             if same_content(h, digest) and d != doc_id),
+            (
+                d
+                for d, h in registry.document_hashes().items()
+                if same_content(h, digest) and d != doc_id
+            ),
             None,
         )
         if owner is not None:
@@ -218,8 +246,9 @@ class IngestPipeline:
         texts = [embed_text_for(document, chunk) for chunk in chunks]
         return _Prepared(document, chunks, texts, stored is not None)
 
-    def _embed_and_commit(self, prepared: list[_Prepared], report: IngestReport,
-                          progress: ProgressCallback | None) -> None:
+    def _embed_and_commit(
+        self, prepared: list[_Prepared], report: IngestReport, progress: ProgressCallback | None
+    ) -> None:
         """Embed passages and their sentences in large batches, committing document by document."""
         total = sum(len(p.chunks) + sum(len(c.sentence_spans) for c in p.chunks) for p in prepared)
         done = 0
@@ -256,8 +285,14 @@ class IngestPipeline:
         ]
         self.store.vectors.upsert([c.chunk_id for c in item.chunks], vectors, metadatas)
         replaced = self.store.registry.replace_document(
-            meta, item.document.content_hash, item.document.text, item.document.page_starts,
-            item.chunks, item.embed_texts, vectors, sentence_vectors,
+            meta,
+            item.document.content_hash,
+            item.document.text,
+            item.document.page_starts,
+            item.chunks,
+            item.embed_texts,
+            vectors,
+            sentence_vectors,
         )
         if replaced:
             self.store.vectors.delete(replaced)

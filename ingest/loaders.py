@@ -168,9 +168,9 @@ def _load_html(markup: str) -> str:
         tag.decompose()
     blocks: list[str] = []
     for element in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "pre"]):
-        if element.find_parent(["table", "li"]) and element.name != "table":
-            if element.name != "li" or element.find_parent("table"):
-                continue
+        nested = element.find_parent(["table", "li"]) and element.name != "table"
+        if nested and (element.name != "li" or element.find_parent("table")):
+            continue  # read as part of the enclosing table or list item
         text = " ".join(element.get_text(" ").split())
         if element.name == "table":
             rows = []

@@ -12,10 +12,24 @@ import unicodedata
 # Latin look-alikes that slide extraction leaves in English text ("Туре", "Υ").
 _CONFUSABLES = str.maketrans(
     {
-        "\u0422": "T", "\u0443": "y", "\u0440": "p", "\u0435": "e", "\u0410": "A",
-        "\u0430": "a", "\u041e": "O", "\u043e": "o", "\u0421": "C", "\u0441": "c",
-        "\u03a5": "Y", "\u0399": "I", "\u039f": "O", "\u0391": "A",
-        "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\ufeff": "",
+        "\u0422": "T",
+        "\u0443": "y",
+        "\u0440": "p",
+        "\u0435": "e",
+        "\u0410": "A",
+        "\u0430": "a",
+        "\u041e": "O",
+        "\u043e": "o",
+        "\u0421": "C",
+        "\u0441": "c",
+        "\u03a5": "Y",
+        "\u0399": "I",
+        "\u039f": "O",
+        "\u0391": "A",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\ufeff": "",
     }
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")

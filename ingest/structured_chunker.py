@@ -73,8 +73,10 @@ class StructuredChunker:
                     path.pop()
                 path.append((level, block.text))
                 number = recommendation_number(block.text)
-                if number == "" and len(path) > 1 and block.text.rstrip(".").lower() == (
-                    "recommendation"
+                if (
+                    number == ""
+                    and len(path) > 1
+                    and block.text.rstrip(".").lower() == ("recommendation")
                 ):
                     number = path[-2][1]  # "Recommendation." under a topic: name the topic
                 recommendation = number or (block.text if number == "" else None)
@@ -116,8 +118,11 @@ class StructuredChunker:
             item_number = _numbered(block) if in_recommendations else None
             size = block.end - block.start
             # A lone intro line ("… consisted of:") may overflow to take its first item along.
-            intro_open = current is not None and current.blocks == 1 and text[
-                current.start : current.end].rstrip().endswith(":")
+            intro_open = (
+                current is not None
+                and current.blocks == 1
+                and text[current.start : current.end].rstrip().endswith(":")
+            )
             overflow = current is not None and current.end - current.start + size > self.max_chars
             if current is not None and (item_number is not None or (overflow and not intro_open)):
                 drafts.append(current)
@@ -210,8 +215,10 @@ class StructuredChunker:
 
 def clean_passage(raw: str) -> str:
     """Display text of a passage: markup removed, blank-line runs folded, lines trimmed."""
-    lines = [strip_markup(line) if "*" in line or "<" in line else line.strip() for line in
-             _BLANK_RUNS.sub("\n", raw).split("\n")]
+    lines = [
+        strip_markup(line) if "*" in line or "<" in line else line.strip()
+        for line in _BLANK_RUNS.sub("\n", raw).split("\n")
+    ]
     return "\n".join(line for line in lines if line)
 
 
