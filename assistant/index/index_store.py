@@ -6,8 +6,8 @@ import threading
 
 from assistant.index.keyword_index import KeywordIndex
 from assistant.index.registry import Registry
-from assistant.models import DocumentMeta
 from assistant.index.vector_store import ChromaVectorStore, make_chroma_client
+from assistant.models import DocumentMeta
 from assistant.settings import Settings
 
 

@@ -92,7 +92,10 @@ class KeywordIndex:
         if self.retriever is None or k <= 0:
             return []
         tokens = bm25s.tokenize(
-            [query], stopwords=_STOPWORDS, stemmer=self._stemmer, show_progress=False,
+            [query],
+            stopwords=_STOPWORDS,
+            stemmer=self._stemmer,
+            show_progress=False,
             return_ids=False,
         )[0]
         vocab = self.retriever.vocab_dict

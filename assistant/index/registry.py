@@ -46,8 +46,15 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 class StoredDocument:
     """A registry row: metadata, content hash and full normalised text."""
 
-    def __init__(self, meta: DocumentMeta, content_hash: str, text: str, chunk_count: int,
-                 ingested_at: str, page_starts: list[int]) -> None:
+    def __init__(
+        self,
+        meta: DocumentMeta,
+        content_hash: str,
+        text: str,
+        chunk_count: int,
+        ingested_at: str,
+        page_starts: list[int],
+    ) -> None:
         self.meta = meta
         self.content_hash = content_hash
         self.text = text
@@ -136,7 +143,8 @@ class Registry:
             part = ids[start : start + 500]
             marks = ",".join("?" * len(part))
             rows = self._conn.execute(
-                f"SELECT chunk_id, vector, sentence_vectors FROM chunks WHERE chunk_id IN ({marks})",
+                "SELECT chunk_id, vector, sentence_vectors FROM chunks "
+                f"WHERE chunk_id IN ({marks})",
                 part,
             ).fetchall()
             for chunk_id, vector, sentences in rows:
@@ -168,23 +176,39 @@ class Registry:
         """Atomically swap in a document's new version; return the chunk ids it replaced."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
-            old = [r[0] for r in self._conn.execute(
-                "SELECT chunk_id FROM chunks WHERE doc_id=?", (meta.doc_id,)
-            )]
+            old = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT chunk_id FROM chunks WHERE doc_id=?", (meta.doc_id,)
+                )
+            ]
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.execute("DELETE FROM chunks WHERE doc_id=?", (meta.doc_id,))
                 self._conn.execute(
                     "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
-                    (meta.doc_id, content_hash, meta.model_dump_json(), text,
-                     json.dumps(page_starts), len(chunks), now),
+                    (
+                        meta.doc_id,
+                        content_hash,
+                        meta.model_dump_json(),
+                        text,
+                        json.dumps(page_starts),
+                        len(chunks),
+                        now,
+                    ),
                 )
                 self._conn.executemany(
                     "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
                     [
-                        (c.chunk_id, c.doc_id, c.ordinal, c.model_dump_json(), embed,
-                         np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
-                         np.ascontiguousarray(sent, dtype=np.float32).tobytes())
+                        (
+                            c.chunk_id,
+                            c.doc_id,
+                            c.ordinal,
+                            c.model_dump_json(),
+                            embed,
+                            np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
+                            np.ascontiguousarray(sent, dtype=np.float32).tobytes(),
+                        )
                         for c, embed, vec, sent in zip(
                             chunks, embed_texts, vectors, sentence_vectors, strict=True
                         )
@@ -201,9 +225,10 @@ class Registry:
     def delete_document(self, doc_id: str) -> list[str]:
         """Remove a document; return the chunk ids that belonged to it."""
         with self._lock:
-            ids = [r[0] for r in self._conn.execute(
-                "SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,)
-            )]
+            ids = [
+                r[0]
+                for r in self._conn.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))
+            ]
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
@@ -225,6 +250,10 @@ class Registry:
     def _document(row) -> StoredDocument:
         meta_json, content_hash, text, chunk_count, ingested_at, pages = row
         return StoredDocument(
-            DocumentMeta.model_validate_json(meta_json), content_hash, text, chunk_count,
-            ingested_at, json.loads(pages),
+            DocumentMeta.model_validate_json(meta_json),
+            content_hash,
+            text,
+            chunk_count,
+            ingested_at,
+            json.loads(pages),
         )

@@ -22,7 +22,9 @@ def make_chroma_client(chroma_url: str | None, path: Path):
     if chroma_url:
         parsed = urlparse(chroma_url)
         if not parsed.hostname:
-            raise ValueError(f"ASSISTANT_CHROMA_URL={chroma_url!r} is not a URL like http://host:8001")
+            raise ValueError(
+                f"ASSISTANT_CHROMA_URL={chroma_url!r} is not a URL like http://host:8001"
+            )
         return chromadb.HttpClient(
             host=parsed.hostname,
             port=parsed.port or (443 if parsed.scheme == "https" else 8000),
@@ -81,7 +83,9 @@ class ChromaVectorStore:
             return []
         where = None
         if doc_ids is not None:
-            where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
+            where = (
+                {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
+            )
         result = self.collection.query(
             query_embeddings=np.asarray([vector], dtype=np.float32),
             n_results=max(1, k),

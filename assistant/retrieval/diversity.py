@@ -9,8 +9,9 @@ from assistant.models import Passage
 SAME_DOCUMENT_PENALTY = 0.1
 
 
-def mmr_select(passages: list[Passage], vectors: dict[str, np.ndarray], k: int,
-               lambda_: float = 0.75) -> list[Passage]:
+def mmr_select(
+    passages: list[Passage], vectors: dict[str, np.ndarray], k: int, lambda_: float = 0.75
+) -> list[Passage]:
     """Pick ``k`` passages trading relevance (``score``) against similarity to those picked.
 
     Similarity is the passage-vector cosine plus a small penalty for sharing a document, so
@@ -29,7 +30,8 @@ def mmr_select(passages: list[Passage], vectors: dict[str, np.ndarray], k: int,
                 other_vector = vectors.get(other.chunk.chunk_id)
                 similarity = (
                     float(vector @ other_vector)
-                    if vector is not None and other_vector is not None else 0.0
+                    if vector is not None and other_vector is not None
+                    else 0.0
                 )
                 if other.chunk.doc_id == passage.chunk.doc_id:
                     similarity += SAME_DOCUMENT_PENALTY

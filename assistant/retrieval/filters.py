@@ -14,12 +14,20 @@ class SearchFilters(BaseModel):
     places: list[str] = Field(default_factory=list)
     organisations: list[str] = Field(default_factory=list)
     kinds: list[str] = Field(default_factory=list)
-    date_from: str | None = Field(None, description="Inclusive, ISO prefix such as 2019 or 2019-06.")
+    date_from: str | None = Field(
+        None, description="Inclusive, ISO prefix such as 2019 or 2019-06."
+    )
     date_to: str | None = Field(None, description="Inclusive, ISO prefix such as 2021.")
 
     def is_empty(self) -> bool:
-        return not (self.doc_ids or self.places or self.organisations or self.kinds
-                    or self.date_from or self.date_to)
+        return not (
+            self.doc_ids
+            or self.places
+            or self.organisations
+            or self.kinds
+            or self.date_from
+            or self.date_to
+        )
 
     def accepts(self, meta: DocumentMeta) -> bool:
         def among(value: str | None, wanted: list[str]) -> bool:
@@ -27,8 +35,11 @@ class SearchFilters(BaseModel):
 
         if self.doc_ids and meta.doc_id not in self.doc_ids:
             return False
-        if not (among(meta.place, self.places) and among(meta.organisation, self.organisations)
-                and among(meta.kind, self.kinds)):
+        if not (
+            among(meta.place, self.places)
+            and among(meta.organisation, self.organisations)
+            and among(meta.kind, self.kinds)
+        ):
             return False
         date = meta.date or ""
         if self.date_from and (not date or date[: len(self.date_from)] < self.date_from):

@@ -22,14 +22,19 @@ from assistant.models import Passage
 from assistant.retrieval.diversity import mmr_select
 from assistant.retrieval.filters import SearchFilters
 from assistant.retrieval.fusion import reciprocal_rank_fusion
-from assistant.retrieval.rerankers import Reranker, SentenceReranker
+from assistant.retrieval.rerankers import SentenceReranker
 
 
 class RetrievalResult:
     """Passages in final order, the question vector, and how long each step took."""
 
-    def __init__(self, passages: list[Passage], query_vector: np.ndarray,
-                 sentence_vectors: dict[str, np.ndarray], timings: dict[str, float]) -> None:
+    def __init__(
+        self,
+        passages: list[Passage],
+        query_vector: np.ndarray,
+        sentence_vectors: dict[str, np.ndarray],
+        timings: dict[str, float],
+    ) -> None:
         self.passages = passages
         self.query_vector = query_vector
         self.sentence_vectors = sentence_vectors
@@ -52,8 +57,9 @@ class HybridRetriever(BaseRetriever):
     mmr_lambda: float = 0.75
     use_mmr: bool = True
 
-    def retrieve(self, question: str, filters: SearchFilters | None = None,
-                 k: int | None = None) -> RetrievalResult:
+    def retrieve(
+        self, question: str, filters: SearchFilters | None = None, k: int | None = None
+    ) -> RetrievalResult:
         k = k or self.k
         timings: dict[str, float] = {}
         clock = time.perf_counter()
@@ -90,14 +96,20 @@ class HybridRetriever(BaseRetriever):
             if chunk is None or chunk_id not in vectors or chunk.doc_id not in documents:
                 continue
             passage_vector = vectors[chunk_id][0]
-            candidates.append(Passage(
-                chunk=chunk, document=documents[chunk.doc_id], score=fused_score,
-                scores={
-                    "rrf": fused_score,
-                    "passage_cosine": dense_scores.get(chunk_id, float(passage_vector @ query_vector)),
-                    "bm25": keyword_scores.get(chunk_id, 0.0),
-                },
-            ))
+            candidates.append(
+                Passage(
+                    chunk=chunk,
+                    document=documents[chunk.doc_id],
+                    score=fused_score,
+                    scores={
+                        "rrf": fused_score,
+                        "passage_cosine": dense_scores.get(
+                            chunk_id, float(passage_vector @ query_vector)
+                        ),
+                        "bm25": keyword_scores.get(chunk_id, 0.0),
+                    },
+                )
+            )
         sentence_vectors = {cid: pair[1] for cid, pair in vectors.items()}
         timings["load_ms"] = _ms_since(clock)
         clock = time.perf_counter()
@@ -137,9 +149,16 @@ def passage_to_document(passage: Passage) -> Document:
         page_content=chunk.text,
         id=chunk.chunk_id,
         metadata={
-            "chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id, "title": passage.document.title,
-            "section": chunk.section, "page": chunk.page, "start": chunk.start, "end": chunk.end,
-            "kind": chunk.kind, "speaker": chunk.speaker, "score": passage.score,
+            "chunk_id": chunk.chunk_id,
+            "doc_id": chunk.doc_id,
+            "title": passage.document.title,
+            "section": chunk.section,
+            "page": chunk.page,
+            "start": chunk.start,
+            "end": chunk.end,
+            "kind": chunk.kind,
+            "speaker": chunk.speaker,
+            "score": passage.score,
         },
     )
 

@@ -18,8 +18,13 @@ from assistant.models import Passage
 class Reranker(Protocol):
     name: str
 
-    def rerank(self, question: str, query_vector: np.ndarray, passages: list[Passage],
-               sentence_vectors: dict[str, np.ndarray]) -> list[Passage]: ...
+    def rerank(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        passages: list[Passage],
+        sentence_vectors: dict[str, np.ndarray],
+    ) -> list[Passage]: ...
 
 
 class NoReranker:
@@ -36,8 +41,9 @@ class SentenceReranker:
 
     name = "sentence"
 
-    def __init__(self, sentence_weight: float = 0.5, passage_weight: float = 0.3,
-                 rank_weight: float = 0.2) -> None:
+    def __init__(
+        self, sentence_weight: float = 0.5, passage_weight: float = 0.3, rank_weight: float = 0.2
+    ) -> None:
         total = sentence_weight + passage_weight + rank_weight
         if total <= 0 or min(sentence_weight, passage_weight, rank_weight) < 0:
             raise ValueError("weights must be non-negative and not all zero")
@@ -48,7 +54,9 @@ class SentenceReranker:
         scored = []
         for rank, passage in enumerate(passages):
             matrix = sentence_vectors.get(passage.chunk.chunk_id)
-            best = float(np.max(matrix @ query_vector)) if matrix is not None and len(matrix) else 0.0
+            best = (
+                float(np.max(matrix @ query_vector)) if matrix is not None and len(matrix) else 0.0
+            )
             dense = passage.scores.get("passage_cosine", 0.0)
             rank_score = 1.0 / (1.0 + rank / 10.0)
             passage.scores["best_sentence"] = best
