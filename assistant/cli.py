@@ -12,8 +12,11 @@ from rich.console import Console
 
 from assistant.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Cited answers over local-government strategy documents.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Cited answers over local-government strategy documents.",
+)
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -35,7 +38,9 @@ def _service(settings: Settings):
 
 @app.command()
 def ingest(
-    path: Annotated[Path | None, typer.Argument(help="Folder of documents (default: corpus/).")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="Folder of documents (default: corpus/).")
+    ] = None,
 ) -> None:
     """Index a folder: new and changed documents are embedded, removed ones deleted."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -49,9 +54,14 @@ def ingest(
         err.print(f"[red]{folder} is not a folder.[/red] Give the folder holding your documents.")
         raise typer.Exit(1)
     service = _service(settings)
-    progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed}/{task.total} texts"), TimeRemainingColumn(),
-                        console=err, transient=False)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} texts"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
     task = None
 
     def report_progress(stage: str, done: int, total: int) -> None:
@@ -68,8 +78,10 @@ def ingest(
         raise typer.Exit(1) from exc
     except KeyboardInterrupt:
         progress.stop()
-        err.print("[yellow]Interrupted.[/yellow] Documents committed so far are indexed and the "
-                  "rest still answer from their previous version; run the same command to finish.")
+        err.print(
+            "[yellow]Interrupted.[/yellow] Documents committed so far are indexed and the "
+            "rest still answer from their previous version; run the same command to finish."
+        )
         raise typer.Exit(130) from None
     finally:
         progress.stop()
@@ -87,11 +99,15 @@ def ingest(
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the answer object as JSON.")
+    ] = False,
     doc: Annotated[list[str] | None, typer.Option("--doc", help="Only these document ids.")] = None,
     k: Annotated[int | None, typer.Option("-k", min=1, max=50, help="Passages to use.")] = None,
-    history: Annotated[Path | None, typer.Option(
-        "--history", help="JSON file of earlier turns: [{role, content}, …].")] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option("--history", help="JSON file of earlier turns: [{role, content}, …]."),
+    ] = None,
 ) -> None:
     """Answer a question from the indexed documents, with numbered citations."""
     from pydantic import TypeAdapter, ValidationError
@@ -101,15 +117,16 @@ def ask(
     from assistant.service import QuestionError
 
     if not question.strip():
-        err.print("[red]The question is empty.[/red] Usage: strategy-assistant ask \"QUESTION\"")
+        err.print('[red]The question is empty.[/red] Usage: strategy-assistant ask "QUESTION"')
         raise typer.Exit(2)
     turns: list[Turn] = []
     if history is not None:
         try:
             turns = TypeAdapter(list[Turn]).validate_json(history.read_bytes())
         except (OSError, ValidationError) as exc:
-            err.print(f"[red]--history {history}: expected a JSON list of {{role, content}}:[/red] "
-                      f"{exc}")
+            err.print(
+                f"[red]--history {history}: expected a JSON list of {{role, content}}:[/red] {exc}"
+            )
             raise typer.Exit(2) from exc
     settings = _settings()
     service = _service(settings)

@@ -46,8 +46,14 @@ class FeedbackStore:
             cursor = self._conn.execute(
                 "INSERT INTO feedback (rating, question, answer, comment, chunk_ids, created_at) "
                 "VALUES (?,?,?,?,?,?)",
-                (item.rating, item.question, item.answer, item.comment,
-                 "\n".join(item.chunk_ids), created),
+                (
+                    item.rating,
+                    item.question,
+                    item.answer,
+                    item.comment,
+                    "\n".join(item.chunk_ids),
+                    created,
+                ),
             )
             self._conn.commit()
         return FeedbackRecord(id=int(cursor.lastrowid), created_at=created, **item.model_dump())
@@ -56,11 +62,19 @@ class FeedbackStore:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, rating, question, answer, comment, chunk_ids, created_at FROM feedback "
-                "ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
+                "ORDER BY id DESC LIMIT ? OFFSET ?",
+                (limit, offset),
             ).fetchall()
         return [
-            FeedbackRecord(id=r[0], rating=r[1], question=r[2], answer=r[3], comment=r[4],
-                           chunk_ids=[c for c in r[5].split("\n") if c], created_at=r[6])
+            FeedbackRecord(
+                id=r[0],
+                rating=r[1],
+                question=r[2],
+                answer=r[3],
+                comment=r[4],
+                chunk_ids=[c for c in r[5].split("\n") if c],
+                created_at=r[6],
+            )
             for r in rows
         ]
 

@@ -64,8 +64,13 @@ class PassageView(BaseModel):
 class AssistantService:
     """Ask, search, browse and ingest, over one index."""
 
-    def __init__(self, settings: Settings, embeddings: Embeddings | None = None,
-                 store: IndexStore | None = None, llm=None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: Embeddings | None = None,
+        store: IndexStore | None = None,
+        llm=None,
+    ) -> None:
         self.settings = settings
         if embeddings is None:
             from assistant.embeddings import make_embeddings
@@ -76,14 +81,21 @@ class AssistantService:
         self.embeddings = embeddings
         self.store = store or IndexStore.open(settings)
         self.retriever = HybridRetriever(
-            store=self.store, embeddings=embeddings, reranker=make_reranker(settings.reranker),
-            mode=settings.retrieval_mode, k=settings.top_k, fetch_k=settings.fetch_k,
-            rrf_k=settings.rrf_k, mmr_lambda=settings.mmr_lambda,
+            store=self.store,
+            embeddings=embeddings,
+            reranker=make_reranker(settings.reranker),
+            mode=settings.retrieval_mode,
+            k=settings.top_k,
+            fetch_k=settings.fetch_k,
+            rrf_k=settings.rrf_k,
+            mmr_lambda=settings.mmr_lambda,
         )
-        self.extractive = ExtractiveAnswerer(settings.abstain_threshold,
-                                             settings.answer_max_sentences)
-        self.pipeline = IngestPipeline(self.store, embeddings, settings.chunk_max_chars,
-                                       settings.max_file_bytes)
+        self.extractive = ExtractiveAnswerer(
+            settings.abstain_threshold, settings.answer_max_sentences
+        )
+        self.pipeline = IngestPipeline(
+            self.store, embeddings, settings.chunk_max_chars, settings.max_file_bytes
+        )
         self.llm = llm
         self.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
 
@@ -99,8 +111,13 @@ class AssistantService:
             )
         return cleaned
 
-    def ask(self, question: str, history: list[Turn] | None = None,
-            filters: SearchFilters | None = None, top_k: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: SearchFilters | None = None,
+        top_k: int | None = None,
+    ) -> Answer:
         started = time.perf_counter()
         question = self.check_question(question)
         history = history or []
@@ -110,13 +127,19 @@ class AssistantService:
         answer.question = question
         if standalone != question:
             answer.rewritten_question = standalone
-        answer.timings = {**result.timings,
-                          "total_ms": round((time.perf_counter() - started) * 1000, 2)}
+        answer.timings = {
+            **result.timings,
+            "total_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
         return answer
 
-    def ask_stream(self, question: str, history: list[Turn] | None = None,
-                   filters: SearchFilters | None = None,
-                   top_k: int | None = None) -> Iterator[str | Answer]:
+    def ask_stream(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: SearchFilters | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[str | Answer]:
         """Yield the answer text in pieces as it is produced, then the full ``Answer``.
 
         The extractive answer is composed at once, so it is streamed paragraph by paragraph
@@ -128,8 +151,9 @@ class AssistantService:
             yield paragraph + ("\n\n" if index + 1 < len(paragraphs) else "")
         yield answer
 
-    def compare(self, question: str, doc_ids: list[str],
-                top_k: int | None = None) -> dict[str, Answer]:
+    def compare(
+        self, question: str, doc_ids: list[str], top_k: int | None = None
+    ) -> dict[str, Answer]:
         """The same question asked of each document separately (answers side by side)."""
         question = self.check_question(question)
         metas = self.store.document_metas()
@@ -138,34 +162,52 @@ class AssistantService:
             raise NotFoundError(f"Unknown document id(s): {', '.join(unknown)}.")
         return {d: self.ask(question, None, SearchFilters(doc_ids=[d]), top_k) for d in doc_ids}
 
-    def search(self, query: str, k: int | None = None,
-               filters: SearchFilters | None = None) -> list[Passage]:
+    def search(
+        self, query: str, k: int | None = None, filters: SearchFilters | None = None
+    ) -> list[Passage]:
         query = self.check_question(query)
         return self.retriever.retrieve(query, filters, k).passages
 
     # -- browsing ----------------------------------------------------------------------------
     def documents(self) -> list[DocumentSummary]:
         return [
-            DocumentSummary(meta=d.meta, content_hash=d.content_hash, chunk_count=d.chunk_count,
-                            ingested_at=d.ingested_at)
+            DocumentSummary(
+                meta=d.meta,
+                content_hash=d.content_hash,
+                chunk_count=d.chunk_count,
+                ingested_at=d.ingested_at,
+            )
             for d in self.store.registry.documents()
         ]
 
     def document(self, doc_id: str) -> DocumentDetail:
         stored = self.store.registry.document(doc_id)
         if stored is None:
-            raise NotFoundError(f"No document with id {doc_id!r}; list ids with GET /api/v1/documents.")
+            raise NotFoundError(
+                f"No document with id {doc_id!r}; list ids with GET /api/v1/documents."
+            )
         outline: list[SectionOutline] = []
         for chunk in self.store.registry.chunks_of(doc_id):
             section = chunk.section or "(untitled)"
             if outline and outline[-1].section == section:
                 outline[-1].chunk_count += 1
             else:
-                outline.append(SectionOutline(section=section, first_chunk_id=chunk.chunk_id,
-                                              chunk_count=1, start=chunk.start))
-        return DocumentDetail(meta=stored.meta, content_hash=stored.content_hash,
-                              chunk_count=stored.chunk_count, ingested_at=stored.ingested_at,
-                              outline=outline, char_count=len(stored.text))
+                outline.append(
+                    SectionOutline(
+                        section=section,
+                        first_chunk_id=chunk.chunk_id,
+                        chunk_count=1,
+                        start=chunk.start,
+                    )
+                )
+        return DocumentDetail(
+            meta=stored.meta,
+            content_hash=stored.content_hash,
+            chunk_count=stored.chunk_count,
+            ingested_at=stored.ingested_at,
+            outline=outline,
+            char_count=len(stored.text),
+        )
 
     def document_text(self, doc_id: str) -> str:
         stored = self.store.registry.document(doc_id)
@@ -182,7 +224,8 @@ class AssistantService:
         index = next(i for i, c in enumerate(siblings) if c.chunk_id == chunk_id)
         text = stored.text
         return PassageView(
-            chunk=chunk, document=stored.meta,
+            chunk=chunk,
+            document=stored.meta,
             previous_id=siblings[index - 1].chunk_id if index > 0 else None,
             next_id=siblings[index + 1].chunk_id if index + 1 < len(siblings) else None,
             context_before=text[max(0, chunk.start - context_chars) : chunk.start],
@@ -212,10 +255,14 @@ class AssistantService:
 
     def health(self) -> dict:
         documents, chunks = self.store.registry.counts()
-        return {"status": "ok", "documents": documents, "chunks": chunks,
-                "vectors": self.store.vectors.count(),
-                "embedding_model": getattr(self.embeddings, "name", type(self.embeddings).__name__),
-                "llm": self.settings.llm}
+        return {
+            "status": "ok",
+            "documents": documents,
+            "chunks": chunks,
+            "vectors": self.store.vectors.count(),
+            "embedding_model": getattr(self.embeddings, "name", type(self.embeddings).__name__),
+            "llm": self.settings.llm,
+        }
 
     def close(self) -> None:
         self.feedback.close()

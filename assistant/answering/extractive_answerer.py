@@ -20,14 +20,19 @@ LEXICAL_WEIGHT = 0.25
 NUMBER_BONUS = 0.1
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|often|big|large)|what (year|date|percentage|proportion|amount|"
-    r"number|total|budget|cost)|when)\b", re.IGNORECASE)
+    r"number|total|budget|cost)|when)\b",
+    re.IGNORECASE,
+)
 _HAS_NUMBER = re.compile(r"\d")
 SELECTION_MARGIN = 0.12
 MAX_PER_PASSAGE = 2
 DUPLICATE_COSINE = 0.92
 _VERBS = {
-    "review": "found", "survey": "found", "feasibility study": "concluded",
-    "scrutiny report": "reports", "discussion paper": "argues",
+    "review": "found",
+    "survey": "found",
+    "feasibility study": "concluded",
+    "scrutiny report": "reports",
+    "discussion paper": "argues",
 }
 
 
@@ -82,8 +87,9 @@ class ExtractiveAnswerer:
         chosen = self._select(scored, result, best)
         return self._compose(question, result, chosen)
 
-    def abstain(self, question: str, result: RetrievalResult,
-                scored: list[ScoredSentence] | None = None) -> Answer:
+    def abstain(
+        self, question: str, result: RetrievalResult, scored: list[ScoredSentence] | None = None
+    ) -> Answer:
         scored = scored if scored is not None else evidence_sentences(question, result)
         best_span: dict[int, tuple[int, int]] = {}
         for sentence in scored:
@@ -95,12 +101,14 @@ class ExtractiveAnswerer:
         text = (
             "The documents don't say. None of the indexed passages answers this question; "
             "the closest passages are listed below so you can check."
-            if citations else "The documents don't say: nothing in the index matches this question."
+            if citations
+            else "The documents don't say: nothing in the index matches this question."
         )
         return Answer(question=question, answer=text, abstained=True, citations=citations)
 
-    def _select(self, scored: list[ScoredSentence], result: RetrievalResult,
-                best: float) -> list[ScoredSentence]:
+    def _select(
+        self, scored: list[ScoredSentence], result: RetrievalResult, best: float
+    ) -> list[ScoredSentence]:
         floor = max(self.abstain_threshold, best - SELECTION_MARGIN)
         chosen: list[ScoredSentence] = []
         per_passage: dict[int, int] = {}
@@ -120,12 +128,16 @@ class ExtractiveAnswerer:
         return chosen
 
     @staticmethod
-    def _duplicate(candidate: ScoredSentence, chosen: list[ScoredSentence],
-                   result: RetrievalResult) -> bool:
+    def _duplicate(
+        candidate: ScoredSentence, chosen: list[ScoredSentence], result: RetrievalResult
+    ) -> bool:
         def vector(s: ScoredSentence):
             matrix = result.sentence_vectors.get(result.passages[s.passage_index].chunk.chunk_id)
-            return matrix[s.sentence_index] if matrix is not None and s.sentence_index < len(
-                matrix) else None
+            return (
+                matrix[s.sentence_index]
+                if matrix is not None and s.sentence_index < len(matrix)
+                else None
+            )
 
         mine = vector(candidate)
         if mine is None:
@@ -135,8 +147,9 @@ class ExtractiveAnswerer:
             for s in chosen
         )
 
-    def _compose(self, question: str, result: RetrievalResult,
-                 chosen: list[ScoredSentence]) -> Answer:
+    def _compose(
+        self, question: str, result: RetrievalResult, chosen: list[ScoredSentence]
+    ) -> Answer:
         by_doc: dict[str, list[ScoredSentence]] = {}
         for sentence in chosen:
             doc_id = result.passages[sentence.passage_index].chunk.doc_id
@@ -157,12 +170,19 @@ class ExtractiveAnswerer:
                 n = numbers[sentence.passage_index]
                 rendered = render_sentence(passage, sentence.span)
                 parts.append(f"{rendered} [{n}]")
-                answer_sentences.append(AnswerSentence(
-                    text=rendered, citations=[n], support_score=round(sentence.cosine, 4)
-                ))
+                answer_sentences.append(
+                    AnswerSentence(
+                        text=rendered, citations=[n], support_score=round(sentence.cosine, 4)
+                    )
+                )
             paragraphs.append(" ".join(parts))
-        return Answer(question=question, answer="\n\n".join(paragraphs), abstained=False,
-                      citations=citations, sentences=answer_sentences)
+        return Answer(
+            question=question,
+            answer="\n\n".join(paragraphs),
+            abstained=False,
+            citations=citations,
+            sentences=answer_sentences,
+        )
 
 
 def lead_in(document) -> str:
@@ -192,9 +212,18 @@ def render_sentence(passage: Passage, span: tuple[int, int]) -> str:
 def make_citation(n: int, passage: Passage, span: tuple[int, int] | None) -> Citation:
     chunk = passage.chunk
     return Citation(
-        n=n, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, title=passage.document.title,
-        section=chunk.section, page=chunk.page, start=chunk.start, end=chunk.end,
-        text=chunk.text, score=round(float(passage.score), 4),
-        sentence_start=span[0] if span else None, sentence_end=span[1] if span else None,
-        speaker=chunk.speaker, kind=chunk.kind,
+        n=n,
+        chunk_id=chunk.chunk_id,
+        doc_id=chunk.doc_id,
+        title=passage.document.title,
+        section=chunk.section,
+        page=chunk.page,
+        start=chunk.start,
+        end=chunk.end,
+        text=chunk.text,
+        score=round(float(passage.score), 4),
+        sentence_start=span[0] if span else None,
+        sentence_end=span[1] if span else None,
+        speaker=chunk.speaker,
+        kind=chunk.kind,
     )

@@ -18,10 +18,14 @@ _WHAT_ABOUT = re.compile(
     r"^\s*(?:and|but|also|ok|okay|so)?[\s,]*(?:what|how)\s+about\s+(?P<topic>.+?)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-_TOPIC_SLOT = re.compile(r"\b(about|on|regarding|for|concerning|towards)\b\s+(?P<topic>[^?]+)",
-                         re.IGNORECASE)
-_ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|there|he|she|then|"
-                       r"after that|before that|the same|else|more)\b", re.IGNORECASE)
+_TOPIC_SLOT = re.compile(
+    r"\b(about|on|regarding|for|concerning|towards)\b\s+(?P<topic>[^?]+)", re.IGNORECASE
+)
+_ANAPHORA = re.compile(
+    r"\b(that|this|it|its|they|them|their|those|these|there|he|she|then|"
+    r"after that|before that|the same|else|more)\b",
+    re.IGNORECASE,
+)
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|then|what else|why|how come)\b", re.IGNORECASE)
 MAX_FOLLOW_UP_WORDS = 4
 
