@@ -19,7 +19,9 @@ def chunk_document(name: str, max_chars: int = 900):
     entry = load_manifest(CORPUS)[name]
     text = normalise_text((CORPUS / name).read_text(encoding="utf-8"))
     meta = DocumentMeta(doc_id=entry["id"], title=entry["title"])
-    doc = SourceDocument(meta=meta, text=text, content_hash=hashlib.sha256(text.encode()).hexdigest())
+    doc = SourceDocument(
+        meta=meta, text=text, content_hash=hashlib.sha256(text.encode()).hexdigest()
+    )
     return doc, StructuredChunker(max_chars).split(doc)
 
 
@@ -84,8 +86,9 @@ def test_table_rows_carry_their_header():
     tables = [c for c in chunks if c.kind == "table"]
     income = next(c for c in tables if "Total income" in c.text)
     total_row = next(line for line in income.text.splitlines() if "Total income" in line)
-    assert total_row == ("Income Stream: Total income; Year 1: £500,000; Year 2: £700,000; "
-                         "Year 3: £1,000,000")
+    assert total_row == (
+        "Income Stream: Total income; Year 1: £500,000; Year 2: £700,000; Year 3: £1,000,000"
+    )
     interviewees = " ".join(c.text for c in tables if "Full Name" in c.text)
     assert "Full Name: Sean Gregory; Organisation: Barbican" in interviewees
 

@@ -32,8 +32,10 @@ def test_changed_file_replaces_only_its_own_chunks(fake_service, corpus_copy):
     before_kirklees = chunk_ids_of(fake_service, "kirklees-learning-strategy-scrutiny")
     before_birmingham = chunk_ids_of(fake_service, "birmingham-learning-city-survey")
     path = corpus_copy / "birmingham-learning-city-survey.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\nA new closing line about libraries.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nA new closing line about libraries.\n",
+        encoding="utf-8",
+    )
     report = fake_service.ingest_folder(corpus_copy)
     assert report.updated == ["birmingham-learning-city-survey"]
     assert chunk_ids_of(fake_service, "kirklees-learning-strategy-scrutiny") == before_kirklees
@@ -61,8 +63,9 @@ def test_bad_files_are_reported_and_skipped_without_losing_anything(fake_service
     (corpus_copy / "latin1.txt").write_bytes("Caf\xe9 strat\xe9gie".encode("latin-1"))
     (corpus_copy / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not really a pdf")
     (corpus_copy / "broken.docx").write_bytes(b"PK\x03\x04 not a real zip")
-    (corpus_copy / "good.md").write_text("# Adult learning\n\nA fresh note on adult learning.\n",
-                                         encoding="utf-8")
+    (corpus_copy / "good.md").write_text(
+        "# Adult learning\n\nA fresh note on adult learning.\n", encoding="utf-8"
+    )
     report = fake_service.ingest_folder(corpus_copy)
     skipped = dict(report.skipped)
     assert set(skipped) == {"empty.txt", "binary.txt", "latin1.txt", "broken.pdf", "broken.docx"}
@@ -89,8 +92,9 @@ def test_missing_or_empty_folder_is_a_clear_error(fake_service, tmp_path):
         fake_service.ingest_folder(tmp_path / "empty")
 
 
-def test_interrupted_commit_keeps_previous_version_answering(fake_service, corpus_copy,
-                                                            monkeypatch):
+def test_interrupted_commit_keeps_previous_version_answering(
+    fake_service, corpus_copy, monkeypatch
+):
     fake_service.ingest_folder(corpus_copy)
     doc_id = "birmingham-learning-city-survey"
     before = chunk_ids_of(fake_service, doc_id)

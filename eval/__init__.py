@@ -1,0 +1,1 @@
+"""Known-findings evaluation and retrieval/speed benchmarks."""

@@ -1,0 +1,1 @@
+"""Gradio web UI, mounted on the API app at /ui."""
