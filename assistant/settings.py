@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(30.0, gt=0)
     support_threshold: float = Field(0.45, ge=-1.0, le=1.0)
 
+    ui_enabled: bool = Field(True, description="Mount the Gradio UI at /ui in `serve`.")
     api_key: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
