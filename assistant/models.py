@@ -67,6 +67,20 @@ class Chunk(BaseModel):
     speaker: str | None = None
     recommendation: str | None = None
     sentence_spans: list[tuple[int, int]] = Field(default_factory=list)
+    sentence_attributions: list[str | None] = Field(
+        default_factory=list, description="Who each sentence reports the view of, if anyone."
+    )
+
+    def attribution_at(self, span: tuple[int, int] | None) -> str | None:
+        """The speaker of a quote, or the group a reported finding is attributed to."""
+        if self.speaker:
+            return self.speaker
+        if span is None or not self.sentence_attributions:
+            return None
+        for index, candidate in enumerate(self.sentence_spans):
+            if tuple(candidate) == tuple(span) and index < len(self.sentence_attributions):
+                return self.sentence_attributions[index]
+        return None
 
     @property
     def section(self) -> str:

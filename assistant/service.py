@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.followup import Turn, rewrite_follow_up
+from assistant.answering.llm_answerer import LLMAnswerer, make_chat_model
 from assistant.feedback_store import FeedbackStore
 from assistant.index.index_store import IndexStore
 from assistant.models import Answer, Chunk, DocumentMeta, Passage
@@ -96,8 +97,18 @@ class AssistantService:
         self.pipeline = IngestPipeline(
             self.store, embeddings, settings.chunk_max_chars, settings.max_file_bytes
         )
-        self.llm = llm
+        self.llm = self._make_llm(llm)
         self.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
+
+    def _make_llm(self, chat_model) -> LLMAnswerer | None:
+        """An LLM answerer from an explicit chat model (tests) or from the settings."""
+        chat_model = chat_model if chat_model is not None else make_chat_model(self.settings)
+        if chat_model is None:
+            return None
+        name = f"llm:{self.settings.llm_model or type(chat_model).__name__}"
+        return LLMAnswerer(
+            chat_model, self.embeddings, self.extractive, self.settings.support_threshold, name
+        )
 
     # -- questions ---------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
@@ -118,19 +129,11 @@ class AssistantService:
         filters: SearchFilters | None = None,
         top_k: int | None = None,
     ) -> Answer:
-        started = time.perf_counter()
-        question = self.check_question(question)
-        history = history or []
-        standalone = rewrite_follow_up(question, history)
-        result = self.retriever.retrieve(standalone, filters, top_k)
-        answer = self.extractive.answer(question, result)
-        answer.question = question
-        if standalone != question:
-            answer.rewritten_question = standalone
-        answer.timings = {
-            **result.timings,
-            "total_ms": round((time.perf_counter() - started) * 1000, 2),
-        }
+        answer: Answer | None = None
+        for item in self.ask_stream(question, history, filters, top_k):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
         return answer
 
     def ask_stream(
@@ -142,14 +145,47 @@ class AssistantService:
     ) -> Iterator[str | Answer]:
         """Yield the answer text in pieces as it is produced, then the full ``Answer``.
 
-        The extractive answer is composed at once, so it is streamed paragraph by paragraph
-        (an LLM backend streams tokens); the final item always is the complete object.
+        With an LLM the pieces are its tokens; the extractive answer is composed at once and is
+        streamed paragraph by paragraph. The last item always is the complete, verified object.
         """
-        answer = self.ask(question, history, filters, top_k)
-        paragraphs = answer.answer.split("\n\n")
-        for index, paragraph in enumerate(paragraphs):
-            yield paragraph + ("\n\n" if index + 1 < len(paragraphs) else "")
+        started = time.perf_counter()
+        question = self.check_question(question)
+        history = history or []
+        standalone = self.standalone_question(question, history)
+        result = self.retriever.retrieve(standalone, filters, top_k)
+        answer_started = time.perf_counter()
+        if self.llm is not None:
+            answer = None
+            for item in self.llm.stream(question, result, history):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
+        else:
+            answer = self.extractive.answer(question, result)
+            paragraphs = answer.answer.split("\n\n")
+            for index, paragraph in enumerate(paragraphs):
+                yield paragraph + ("\n\n" if index + 1 < len(paragraphs) else "")
+        answer.question = question
+        if standalone != question:
+            answer.rewritten_question = standalone
+        answer.timings = {
+            **result.timings,
+            "answer_ms": round((time.perf_counter() - answer_started) * 1000, 2),
+            "total_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
         yield answer
+
+    def standalone_question(self, question: str, history: list[Turn]) -> str:
+        """Resolve a follow-up against the conversation: by the LLM if configured, else rules."""
+        if not history:
+            return question
+        if self.llm is not None:
+            try:
+                return self.llm.rewrite(question, history) or question
+            except Exception:  # the deterministic rewrite is always available
+                pass
+        return rewrite_follow_up(question, history)
 
     def compare(
         self, question: str, doc_ids: list[str], top_k: int | None = None

@@ -23,7 +23,7 @@ from assistant.models import Chunk, SourceDocument
 from ingest.errors import UnreadableDocumentError
 from ingest.loaders import SUPPORTED_SUFFIXES, load_bytes
 from ingest.manifest import MANIFEST_NAME, build_meta, load_manifest, slugify
-from ingest.structured_chunker import StructuredChunker
+from ingest.structured_chunker import CHUNKER_VERSION, StructuredChunker
 
 ProgressCallback = Callable[[str, int, int], None]
 _ENCODE_SLICE = 256
@@ -59,14 +59,14 @@ class _Prepared:
     is_update: bool
 
 
-def content_hash(data: bytes, entry: dict | None) -> str:
-    """``<sha256 of the bytes>:<hash of the manifest entry>``.
+def content_hash(data: bytes, entry: dict | None, pipeline: str = "") -> str:
+    """``<sha256 of the bytes>:<hash of the manifest entry and pipeline signature>``.
 
     The first part identifies the content (duplicates, chunk ids); the whole string changes when
-    either the file or its metadata changes, which is what triggers a re-ingest.
+    the file, its metadata, the chunker or the embedding model changes: each needs a re-ingest.
     """
-    entry_json = json.dumps(entry or {}, sort_keys=True, default=str).encode()
-    return f"{hashlib.sha256(data).hexdigest()}:{hashlib.sha256(entry_json).hexdigest()[:12]}"
+    extra = json.dumps([entry or {}, pipeline], sort_keys=True, default=str).encode()
+    return f"{hashlib.sha256(data).hexdigest()}:{hashlib.sha256(extra).hexdigest()[:12]}"
 
 
 def same_content(first: str, second: str) -> bool:
@@ -100,6 +100,8 @@ class IngestPipeline:
         self.embeddings = embeddings
         self.chunker = StructuredChunker(chunk_max_chars)
         self.max_file_bytes = max_file_bytes
+        model = getattr(embeddings, "name", type(embeddings).__name__)
+        self.signature = f"chunker-{CHUNKER_VERSION}:{chunk_max_chars}:{model}"
 
     # -- folders -----------------------------------------------------------------------------
     def ingest_folder(self, folder: Path, progress: ProgressCallback | None = None) -> IngestReport:
@@ -207,7 +209,7 @@ class IngestPipeline:
 
         ``seen`` maps content hashes and document ids already taken in this run to file names.
         """
-        digest = content_hash(data, entry)
+        digest = content_hash(data, entry, self.signature)
         raw = digest.split(":", 1)[0]
         if raw in seen:
             report.skipped.append((name, f"same content as {seen[raw]}; not indexed twice"))

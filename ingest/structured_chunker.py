@@ -17,12 +17,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from assistant.models import Chunk, SourceDocument
+from ingest.attribution import attribution_of
 from ingest.blocks import Block, parse_blocks, recommendation_number, strip_markup
 from ingest.sentences import split_sentences
 from ingest.tables import render_table
 
 _NUMBERED_ITEM = re.compile(r"^-?\s*(\d{1,2}|[A-H])[.)]\s+")
 _MIN_FRAGMENT_CHARS = 40
+# Bump when chunking output changes, so the next ingest re-chunks every document.
+CHUNKER_VERSION = 2
 _BLANK_RUNS = re.compile(r"\n\s*\n+")
 
 
@@ -210,6 +213,9 @@ class StructuredChunker:
             speaker=draft.speaker,
             recommendation=draft.recommendation,
             sentence_spans=spans,
+            sentence_attributions=[attribution_of(body[a:b]) for a, b in spans]
+            if draft.kind != "quote"
+            else [],
         )
 
 

@@ -224,6 +224,6 @@ def make_citation(n: int, passage: Passage, span: tuple[int, int] | None) -> Cit
         score=round(float(passage.score), 4),
         sentence_start=span[0] if span else None,
         sentence_end=span[1] if span else None,
-        speaker=chunk.speaker,
+        speaker=chunk.attribution_at(span),
         kind=chunk.kind,
     )

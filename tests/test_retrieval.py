@@ -1,0 +1,90 @@
+"""Fusion, filters, diversity and the LangChain retriever interface."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from langchain_core.documents import Document
+
+from assistant.models import Chunk, DocumentMeta, Passage
+from assistant.retrieval.diversity import mmr_select
+from assistant.retrieval.filters import SearchFilters
+from assistant.retrieval.fusion import reciprocal_rank_fusion
+
+
+def test_rrf_rewards_agreement_between_rankings():
+    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "c", "d"]], k=60)
+    ids = [i for i, _ in fused]
+    assert ids[0] == "b"  # 1/62 + 1/61 beats 1/61 alone
+    assert dict(fused)["a"] == pytest.approx(1 / 61)
+    assert dict(fused)["b"] == pytest.approx(1 / 62 + 1 / 61)
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion([["a"]], k=0)
+
+
+def test_rrf_weights():
+    fused = dict(reciprocal_rank_fusion([["a"], ["b"]], k=1, weights=[2.0, 1.0]))
+    assert fused["a"] == pytest.approx(1.0) and fused["b"] == pytest.approx(0.5)
+
+
+def meta(doc_id, **kw):
+    return DocumentMeta(doc_id=doc_id, title=doc_id, **kw)
+
+
+def test_filters_match_every_given_field():
+    doc = meta(
+        "k",
+        place="Kirklees",
+        kind="scrutiny report",
+        date="2020-10-01",
+        organisation="Kirklees Council",
+    )
+    assert SearchFilters().is_empty()
+    assert SearchFilters(places=["kirklees"]).accepts(doc)
+    assert not SearchFilters(places=["Birmingham"]).accepts(doc)
+    assert SearchFilters(kinds=["scrutiny report", "review"], date_from="2019").accepts(doc)
+    assert SearchFilters(date_from="2020-10", date_to="2020").accepts(doc)
+    assert not SearchFilters(date_to="2019").accepts(doc)
+    assert not SearchFilters(date_from="2021").accepts(doc)
+    assert not SearchFilters(doc_ids=["other"]).accepts(doc)
+    assert not SearchFilters(date_from="2000").accepts(meta("undated"))
+
+
+def passage(chunk_id, doc_id, score):
+    chunk = Chunk(chunk_id=chunk_id, doc_id=doc_id, ordinal=0, text=chunk_id, start=0, end=1)
+    return Passage(chunk=chunk, document=meta(doc_id), score=score)
+
+
+def test_mmr_prefers_a_second_document_over_a_near_duplicate():
+    same = np.array([1.0, 0.0], dtype=np.float32)
+    other = np.array([0.6, 0.8], dtype=np.float32)
+    passages = [passage("a1", "A", 0.90), passage("a2", "A", 0.89), passage("b1", "B", 0.80)]
+    vectors = {"a1": same, "a2": same, "b1": other}
+    chosen = mmr_select(passages, vectors, k=2, lambda_=0.7)
+    assert [p.chunk.chunk_id for p in chosen] == ["a1", "b1"]
+    assert [p.chunk.chunk_id for p in mmr_select(passages, vectors, 2, 1.0)] == ["a1", "a2"]
+
+
+def test_hybrid_retriever_filters_and_langchain_interface(fake_service, corpus_copy):
+    fake_service.ingest_folder(corpus_copy)
+    retriever = fake_service.retriever
+    kirklees = SearchFilters(places=["Kirklees"])
+    passages = retriever.retrieve("learning strategy phases", kirklees, 4).passages
+    assert passages and {p.chunk.doc_id for p in passages} == {
+        "kirklees-learning-strategy-scrutiny"
+    }
+    city = SearchFilters(organisations=["City of London Corporation"], date_from="2021")
+    assert {p.chunk.doc_id for p in retriever.retrieve("partners", city, 5).passages} == {
+        "city-of-london-mid-term-review"
+    }
+    assert retriever.retrieve("anything", SearchFilters(places=["Leeds"]), 5).passages == []
+    documents = retriever.invoke("apprenticeships offer")
+    assert documents and all(isinstance(d, Document) for d in documents)
+    assert {"chunk_id", "doc_id", "start", "end", "section"} <= set(documents[0].metadata)
+
+
+def test_bm25_only_mode_finds_exact_terms(fake_service, corpus_copy):
+    fake_service.ingest_folder(corpus_copy)
+    retriever = fake_service.retriever.model_copy(update={"mode": "bm25"})
+    top = retriever.retrieve("Escola Nova 21 Catalonia", None, 3).passages
+    assert any("Escola Nova" in p.chunk.text for p in top)
