@@ -88,3 +88,32 @@ def test_bm25_only_mode_finds_exact_terms(fake_service, corpus_copy):
     retriever = fake_service.retriever.model_copy(update={"mode": "bm25"})
     top = retriever.retrieve("Escola Nova 21 Catalonia", None, 3).passages
     assert any("Escola Nova" in p.chunk.text for p in top)
+
+
+def test_answer_chain_is_a_langchain_runnable(fake_service, corpus_copy):
+    from assistant.answer_chain import build_answer_chain
+
+    fake_service.ingest_folder(corpus_copy)
+    chain = build_answer_chain(fake_service)
+    history = [{"role": "user", "content": "What did partners say about apprenticeships?"}]
+    answer = chain.invoke({"question": "and what about adult learners?", "history": history})
+    assert answer.rewritten_question == "What did partners say about adult learners?"
+    assert answer.citations
+    batch = chain.batch([{"question": "Fusion Skills"}, {"question": "Kirklees phases"}])
+    assert len(batch) == 2 and all(a.citations for a in batch)
+
+
+@pytest.mark.integration
+def test_a_local_cross_encoder_plugs_in(corpus_service):
+    """Any local CrossEncoder folder works; the bundled MiniLM with a fresh head stands in."""
+    from assistant.embeddings import bundled_model_path
+    from assistant.retrieval.rerankers import CrossEncoderReranker, make_reranker
+
+    reranker = make_reranker(str(bundled_model_path()))
+    assert isinstance(reranker, CrossEncoderReranker)
+    retriever = corpus_service.retriever.model_copy(update={"reranker": reranker})
+    passages = retriever.retrieve("apprenticeships offer", None, 5).passages
+    scores = [p.scores["cross_encoder"] for p in passages if "cross_encoder" in p.scores]
+    assert len(scores) == len(passages) == 5
+    with pytest.raises(ValueError, match="not found"):
+        make_reranker("/no/such/model")

@@ -1,0 +1,44 @@
+"""The answering pipeline as one LangChain runnable, for use with LangChain tooling.
+
+``build_answer_chain(service).invoke({"question": …, "history": [...], "filters": …})`` runs the
+same steps as ``AssistantService.ask`` (rewrite → retrieve → answer) as composed
+``langchain_core`` runnables, so it can be traced, batched or embedded in a larger chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from assistant.answering.followup import Turn
+from assistant.models import Answer
+
+
+def build_answer_chain(service) -> Runnable[dict[str, Any], Answer]:
+    def standalone(inputs: dict[str, Any]) -> str:
+        question = service.check_question(inputs["question"])
+        history = [Turn.model_validate(t) for t in inputs.get("history") or []]
+        return service.standalone_question(question, history)
+
+    def retrieve(inputs: dict[str, Any]):
+        return service.retriever.retrieve(
+            inputs["standalone"], inputs.get("filters"), inputs.get("top_k")
+        )
+
+    def answer(inputs: dict[str, Any]) -> Answer:
+        history = [Turn.model_validate(t) for t in inputs.get("history") or []]
+        question = inputs["question"].strip()
+        if service.llm is not None:
+            result = service.llm.answer(question, inputs["retrieval"], history)
+        else:
+            result = service.extractive.answer(question, inputs["retrieval"])
+        if inputs["standalone"] != question:
+            result.rewritten_question = inputs["standalone"]
+        return result
+
+    return (
+        RunnablePassthrough.assign(standalone=RunnableLambda(standalone))
+        | RunnablePassthrough.assign(retrieval=RunnableLambda(retrieve))
+        | RunnableLambda(answer)
+    ).with_config(run_name="strategy_assistant_answer")
