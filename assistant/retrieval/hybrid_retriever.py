@@ -58,9 +58,21 @@ class HybridRetriever(BaseRetriever):
     use_mmr: bool = True
 
     def retrieve(
-        self, question: str, filters: SearchFilters | None = None, k: int | None = None
+        self,
+        question: str,
+        filters: SearchFilters | None = None,
+        k: int | None = None,
+        *,
+        depth: int | None = None,
+        diversify: bool | None = None,
     ) -> RetrievalResult:
+        """Passages for ``question``. ``depth`` widens every candidate list (benchmarks rank
+        100+ passages); ``diversify`` overrides the MMR setting. Neither mutates the retriever,
+        so one instance serves concurrent requests."""
         k = k or self.k
+        fetch_k = max(self.fetch_k, depth or 0)
+        rerank_k = max(self.rerank_k, depth or 0)
+        diversify = self.use_mmr if diversify is None else diversify
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         registry = self.store.registry
@@ -73,20 +85,20 @@ class HybridRetriever(BaseRetriever):
         dense_scores: dict[str, float] = {}
         if self.mode in ("hybrid", "dense") and allowed != set():
             doc_list = sorted(allowed) if allowed is not None else None
-            dense = self.store.vectors.query(query_vector, self.fetch_k, doc_list)
+            dense = self.store.vectors.query(query_vector, fetch_k, doc_list)
             dense_scores = dict(dense)
             rankings.append([chunk_id for chunk_id, _ in dense])
         timings["dense_ms"] = _ms_since(clock)
         clock = time.perf_counter()
         keyword_scores: dict[str, float] = {}
         if self.mode in ("hybrid", "bm25") and allowed != set():
-            keyword = self.store.keyword_index().search(question, self.fetch_k, allowed)
+            keyword = self.store.keyword_index().search(question, fetch_k, allowed)
             keyword_scores = dict(keyword)
             rankings.append([chunk_id for chunk_id, _ in keyword])
         timings["bm25_ms"] = _ms_since(clock)
 
         clock = time.perf_counter()
-        fused = reciprocal_rank_fusion(rankings, k=self.rrf_k)[: self.rerank_k]
+        fused = reciprocal_rank_fusion(rankings, k=self.rrf_k)[:rerank_k]
         vectors = registry.vectors(chunk_id for chunk_id, _ in fused)
         chunks = registry.chunks([chunk_id for chunk_id, _ in fused])
         documents = self.store.document_metas()
@@ -115,19 +127,15 @@ class HybridRetriever(BaseRetriever):
         clock = time.perf_counter()
         ranked = self.reranker.rerank(question, query_vector, candidates, sentence_vectors)
         timings["rerank_ms"] = _ms_since(clock)
-        if self.use_mmr:
+        if diversify:
             passage_vectors = {cid: pair[0] for cid, pair in vectors.items()}
             ranked = mmr_select(ranked, passage_vectors, k, self.mmr_lambda)
         return RetrievalResult(ranked[:k], query_vector, sentence_vectors, timings)
 
     def rank_all(self, question: str, depth: int) -> list[str]:
         """Chunk ids in final order to ``depth`` without diversity (for retrieval benchmarks)."""
-        saved = (self.use_mmr, self.rerank_k)
-        self.use_mmr, self.rerank_k = False, max(depth, self.rerank_k)
-        try:
-            return [p.chunk.chunk_id for p in self.retrieve(question, None, depth).passages]
-        finally:
-            self.use_mmr, self.rerank_k = saved
+        result = self.retrieve(question, None, depth, depth=depth, diversify=False)
+        return [p.chunk.chunk_id for p in result.passages]
 
     def _allowed_documents(self, filters: SearchFilters | None) -> set[str] | None:
         if filters is None or filters.is_empty():
