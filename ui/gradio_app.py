@@ -1,0 +1,147 @@
+"""The Gradio web UI: layout and wiring only; behaviour lives in ``ui/handlers.py``.
+
+``build_ui(service)`` returns the Blocks; ``mount_ui(app, service)`` mounts it on the API's
+FastAPI app at ``/ui`` (``assistant/api/app.py`` calls it when ``settings.ui_enabled``), so the UI
+and the API share one ``AssistantService``: one model in memory, one index, one feedback store.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+from fastapi import FastAPI, Response
+
+from assistant.service import AssistantService
+from ui import assets, handlers, render, render_views, uploads
+from ui.tabs import build_ask_tab, build_compare_tab, build_library_tab
+
+# Local fonts only: the default theme pulls Google Fonts, which an offline server cannot serve
+# and which would log errors in the browser console.
+FONT = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif")
+CONCURRENCY = 8
+FONT_MONO = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace")
+
+
+def make_theme() -> gr.themes.Base:
+    return gr.themes.Soft(
+        primary_hue="indigo", secondary_hue="slate", font=FONT, font_mono=FONT_MONO
+    )
+
+
+def build_ui(service: AssistantService) -> gr.Blocks:
+    """All views of the assistant: Ask (chat), Library, Compare, and the source viewer."""
+    with gr.Blocks(title="Strategy Assistant", analytics_enabled=False) as demo:
+        header = gr.HTML(
+            render_views.header(service.health()),
+            js_on_load=assets.BRIDGE_JS,
+            elem_id="sa-header",
+        )
+        with gr.Sidebar(
+            label="Source viewer",
+            open=False,
+            position="right",
+            width="min(560px, 100vw)",
+            elem_id="sa-sidebar",
+        ) as sidebar:
+            viewer = gr.HTML(
+                render_views.VIEWER_EMPTY, elem_id="sa-viewer", js_on_load=assets.VIEWER_JS
+            )
+        with gr.Tabs(overflow_behavior="wrap"):
+            with gr.Tab("Ask", id="ask"):
+                ask = build_ask_tab(service)
+            with gr.Tab("Library", id="library"):
+                library = build_library_tab(service)
+            with gr.Tab("Compare", id="compare"):
+                compare = build_compare_tab(service)
+
+        def open_source(evt: gr.EventData):
+            data = getattr(evt, "_data", None) or {}
+            chunk_id = data.get("chunk_id") if isinstance(data, dict) else None
+            if not chunk_id:
+                return gr.skip(), gr.skip()
+            html = handlers.open_passage(service, chunk_id, data.get("span"))
+            return html, gr.Sidebar(open=True)
+
+        header.click(open_source, None, [viewer, sidebar], queue=False, show_progress="hidden")
+
+        # Everything whose choices come from the library, refreshed on page load and upload.
+        def refresh():
+            c = handlers.choices(service)
+            return (
+                render_views.header(service.health()),
+                handlers.library_rows(service),
+                gr.Dropdown(choices=c["documents"]),
+                handlers.recommendations_html(service),
+                gr.Dropdown(choices=c["documents"]),
+                gr.Dropdown(choices=c["places"]),
+                gr.Dropdown(choices=c["organisations"]),
+                gr.Dropdown(choices=c["kinds"]),
+                gr.Dropdown(choices=c["documents"]),
+            )
+
+        refresh_outputs = [
+            header,
+            library.table,
+            library.doc_pick,
+            library.recommendations,
+            ask.doc_ids,
+            ask.places,
+            ask.organisations,
+            ask.kinds,
+            compare.doc_ids,
+        ]
+        demo.load(refresh, None, refresh_outputs, show_progress="hidden")
+
+        def upload(path: str | None):
+            if not path:
+                status = render.message("Choose a file to add first.", "error")
+                return (status, gr.skip(), gr.skip(), *[gr.skip()] * len(refresh_outputs))
+            with open(path, "rb") as handle:
+                data = handle.read()
+            result = uploads.upload_document(service, data, path)
+            status = render.message(result.message, "ok" if result.ok else "error")
+            if not result.ok:
+                return (status, gr.skip(), gr.skip(), *[gr.skip()] * len(refresh_outputs))
+            outline = handlers.document_outline(service, result.doc_id)
+            refreshed = list(refresh())
+            refreshed[2] = gr.Dropdown(
+                choices=handlers.choices(service)["documents"], value=result.doc_id
+            )
+            return (status, None, outline, *refreshed)
+
+        library.add.click(
+            upload,
+            library.file,
+            [library.status, library.file, library.detail, *refresh_outputs],
+        )
+    # Several staff can ask at once: the service is thread-safe (the model call is serialised).
+    demo.queue(default_concurrency_limit=CONCURRENCY)
+    return demo
+
+
+def _serve_favicon(app: FastAPI) -> None:
+    """Browsers ask the site root for /favicon.ico; answer it rather than log a 404 error."""
+    if any(getattr(route, "path", None) == "/favicon.ico" for route in app.routes):
+        return
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(assets.FAVICON_SVG, media_type="image/svg+xml")
+
+
+def mount_ui(app: FastAPI, service: AssistantService, path: str = "/ui") -> FastAPI:
+    """Mount the UI on ``app`` at ``path``, sharing the API's service."""
+    demo = build_ui(service)
+    _serve_favicon(app)
+    return gr.mount_gradio_app(
+        app,
+        demo,
+        path=path,
+        theme=make_theme(),
+        css=assets.CSS,
+        head=assets.HEAD,
+        footer_links=["api", "settings"],
+        run_history=False,
+        max_file_size=service.settings.max_upload_bytes,
+        ssr_mode=False,
+        pwa=False,
+    )
