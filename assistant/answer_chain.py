@@ -29,10 +29,8 @@ def build_answer_chain(service) -> Runnable[dict[str, Any], Answer]:
     def answer(inputs: dict[str, Any]) -> Answer:
         history = [Turn.model_validate(t) for t in inputs.get("history") or []]
         question = inputs["question"].strip()
-        if service.llm is not None:
-            result = service.llm.answer(question, inputs["retrieval"], history)
-        else:
-            result = service.extractive.answer(question, inputs["retrieval"])
+        items = service.answer_items(question, inputs["standalone"], inputs["retrieval"], history)
+        result = [item for item in items if isinstance(item, Answer)][-1]
         if inputs["standalone"] != question:
             result.rewritten_question = inputs["standalone"]
         return result

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.followup import Turn, rewrite_follow_up
 from assistant.answering.llm_answerer import LLMAnswerer, make_chat_model
+from assistant.answering.text_match import specific_terms
 from assistant.feedback_store import FeedbackStore
 from assistant.index.index_store import IndexStore
 from assistant.models import Answer, Chunk, DocumentMeta, Passage
@@ -154,18 +155,12 @@ class AssistantService:
         standalone = self.standalone_question(question, history)
         result = self.retriever.retrieve(standalone, filters, top_k)
         answer_started = time.perf_counter()
-        if self.llm is not None:
-            answer = None
-            for item in self.llm.stream(question, result, history):
-                if isinstance(item, Answer):
-                    answer = item
-                else:
-                    yield item
-        else:
-            answer = self.extractive.answer(question, result)
-            paragraphs = answer.answer.split("\n\n")
-            for index, paragraph in enumerate(paragraphs):
-                yield paragraph + ("\n\n" if index + 1 < len(paragraphs) else "")
+        answer = None
+        for item in self.answer_items(question, standalone, result, history):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                yield item
         answer.question = question
         if standalone != question:
             answer.rewritten_question = standalone
@@ -175,6 +170,24 @@ class AssistantService:
             "total_ms": round((time.perf_counter() - started) * 1000, 2),
         }
         yield answer
+
+    def answer_items(
+        self, question: str, standalone: str, result, history: list[Turn]
+    ) -> Iterator[str | Answer]:
+        """Answer from retrieved passages: text pieces, then the ``Answer`` (always last)."""
+        missing = self.store.keyword_index().missing_terms(specific_terms(standalone))
+        if missing:  # a name or number the documents never mention: nothing to answer from
+            answer = self.extractive.abstain(question, result, missing_terms=missing)
+            yield answer.answer
+            yield answer
+        elif self.llm is not None:
+            yield from self.llm.stream(question, result, history)
+        else:
+            answer = self.extractive.answer(question, result)
+            paragraphs = answer.answer.split("\n\n")
+            for index, paragraph in enumerate(paragraphs):
+                yield paragraph + ("\n\n" if index + 1 < len(paragraphs) else "")
+            yield answer
 
     def standalone_question(self, question: str, history: list[Turn]) -> str:
         """Resolve a follow-up against the conversation: by the LLM if configured, else rules."""

@@ -23,6 +23,7 @@ _ATTRIBUTION_WORDS = re.compile(
     r"councillor|respondent)s?\b",
     re.IGNORECASE,
 )
+_BYLINE = re.compile(r",\s*(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d\b")  # "Ruth Lupton …, November 2018"
 _RECOMMENDATION_HEADING = re.compile(r"^recommendations?\b\.?\s*(\d+)?", re.IGNORECASE)
 
 
@@ -149,6 +150,8 @@ def _heading_level(line: str) -> int | None:
     if plain[-1] in ".,;" and recommendation_number(plain) is None:
         return None
     if plain.startswith(_QUOTE_OPEN) or not (plain[0].isupper() or plain[0].isdigit()):
+        return None
+    if _BYLINE.search(plain):
         return None
     numbered = _NUMBERED_HEADING.match(plain)
     if numbered:

@@ -76,10 +76,12 @@ def same_content(first: str, second: str) -> bool:
 def embed_text_for(document: SourceDocument, chunk: Chunk) -> str:
     """What is embedded and keyword-indexed: where the passage sits, then the passage."""
     meta = document.meta
+    authors = meta.extra.get("authors")
+    authors = ", ".join(authors) if isinstance(authors, list) else authors
     names = []
-    for name in (meta.title, meta.short_name, meta.organisation, meta.place):
-        if name and all(name.lower() not in seen.lower() for seen in names):
-            names.append(name)
+    for name in (meta.title, meta.short_name, meta.organisation, meta.place, authors, meta.date):
+        if name and all(str(name).lower() not in seen.lower() for seen in names):
+            names.append(str(name))
     header = " | ".join(names)
     return (
         f"{header}\n{chunk.section}\n{chunk.text}" if chunk.section else f"{header}\n{chunk.text}"

@@ -25,7 +25,7 @@ from ingest.tables import render_table
 _NUMBERED_ITEM = re.compile(r"^-?\s*(\d{1,2}|[A-H])[.)]\s+")
 _MIN_FRAGMENT_CHARS = 40
 # Bump when chunking output changes, so the next ingest re-chunks every document.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 _BLANK_RUNS = re.compile(r"\n\s*\n+")
 
 

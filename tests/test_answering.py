@@ -138,3 +138,23 @@ def test_question_drawing_on_two_documents_cites_both(corpus_service):
         "How do the City of London and Greater Manchester approach adult learning?"
     )
     assert len({c.doc_id for c in answer.citations}) >= 2
+
+
+def test_specific_terms_are_names_and_numbers_not_sentence_openers():
+    from assistant.answering.text_match import specific_terms
+
+    assert specific_terms("What is Leeds City Council's budget?") == ["Leeds", "City", "Council"]
+    assert specific_terms("How many apprentices were recruited in 2022?") == ["2022"]
+    assert specific_terms("How many young people are NEET (not in training)?") == ["NEET"]
+    assert specific_terms("What did partners say about apprenticeships?") == []
+
+
+def test_a_name_the_documents_never_mention_abstains_and_says_so(fake_service, corpus_copy):
+    fake_service.ingest_folder(corpus_copy)
+    answer = fake_service.ask("What is Leeds City Council's budget for adult education?")
+    assert answer.abstained
+    assert "never mention “Leeds”" in answer.answer and "City" not in answer.answer.split("“")[1]
+    assert answer.citations  # the closest passages are still listed
+    assert not fake_service.ask("What did Kirklees Council propose?").answer.startswith(
+        "The documents don't say: they never mention"
+    )

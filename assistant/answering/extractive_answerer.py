@@ -88,8 +88,13 @@ class ExtractiveAnswerer:
         return self._compose(question, result, chosen)
 
     def abstain(
-        self, question: str, result: RetrievalResult, scored: list[ScoredSentence] | None = None
+        self,
+        question: str,
+        result: RetrievalResult,
+        scored: list[ScoredSentence] | None = None,
+        missing_terms: list[str] | None = None,
     ) -> Answer:
+        """Say plainly that the documents don't answer, and list the closest passages."""
         scored = scored if scored is not None else evidence_sentences(question, result)
         best_span: dict[int, tuple[int, int]] = {}
         for sentence in scored:
@@ -98,12 +103,19 @@ class ExtractiveAnswerer:
             make_citation(n, passage, best_span.get(index))
             for n, (index, passage) in enumerate(enumerate(result.passages), start=1)
         ]
-        text = (
-            "The documents don't say. None of the indexed passages answers this question; "
-            "the closest passages are listed below so you can check."
-            if citations
-            else "The documents don't say: nothing in the index matches this question."
-        )
+        if missing_terms:
+            names = ", ".join(f"“{term}”" for term in missing_terms)
+            text = (
+                f"The documents don't say: they never mention {names}, so they cannot answer "
+                "this. The closest passages are listed below."
+            )
+        elif citations:
+            text = (
+                "The documents don't say. None of the indexed passages answers this "
+                "question; the closest passages are listed below so you can check."
+            )
+        else:
+            text = "The documents don't say: nothing in the index matches this question."
         return Answer(question=question, answer=text, abstained=True, citations=citations)
 
     def _select(

@@ -142,6 +142,8 @@ def content_words(text: str) -> set[str]:
     words = set()
     for word in _WORD.findall(text.lower()):
         word = word.strip("'-")
+        if word.endswith("'s"):
+            word = word[:-2]
         if len(word) < 2 or word in STOPWORDS:
             continue
         if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
@@ -155,3 +157,26 @@ def overlap(question_words: set[str], sentence: str) -> float:
     if not question_words:
         return 0.0
     return len(question_words & content_words(sentence)) / len(question_words)
+
+
+_NAME_OR_NUMBER = re.compile(r"\b(?:[A-Z][\w'&.-]*[A-Za-z0-9]|[A-Z]|\d[\d,./]*\d|\d)\b")
+
+
+def specific_terms(question: str) -> list[str]:
+    """Names and numbers a question hinges on ("Leeds", "NEET", "2022").
+
+    Capitalised words count unless they open the sentence (where every word is capitalised);
+    question words and stopwords never count.
+    """
+    terms: list[str] = []
+    for match in _NAME_OR_NUMBER.finditer(question):
+        word = match.group(0)
+        if word.endswith("'s"):
+            word = word[:-2]
+        before = question[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in '.?!:;"“'
+        if word.lower() in STOPWORDS or (sentence_start and not word[0].isdigit()):
+            continue
+        if len(word) > 1 and word not in terms:
+            terms.append(word)
+    return terms

@@ -80,6 +80,22 @@ class KeywordIndex:
         retriever = bm25s.BM25.load(str(folder / "bm25")) if data["ids"] else None
         return cls(data["ids"], retriever, int(data["generation"]))
 
+    def missing_terms(self, terms: list[str]) -> list[str]:
+        """The ``terms`` that occur nowhere in the indexed text (after the same stemming)."""
+        import bm25s
+
+        if self.retriever is None:
+            return list(terms)
+        vocab = self.retriever.vocab_dict
+        missing = []
+        for term in terms:
+            tokens = bm25s.tokenize(
+                [term], stopwords=None, stemmer=self._stemmer, show_progress=False, return_ids=False
+            )[0]
+            if tokens and not all(token in vocab for token in tokens):
+                missing.append(term)
+        return missing
+
     def search(
         self, query: str, k: int, doc_ids: set[str] | None = None
     ) -> list[tuple[str, float]]:
