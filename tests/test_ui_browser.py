@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
 QUESTION = "What did partners say about apprenticeships?"
 STARTUP_SECONDS = 240
 ANSWER_MS = 120_000
+SLIDE_MS = 800
 OPEN = re.compile(r"\bopen\b")
 
 
@@ -159,6 +160,7 @@ def ask_and_open_citation(page) -> str:
     focus = page.locator("#sa-viewer .sa-focus")
     focus.wait_for(state="visible", timeout=30_000)
     expect_viewer_open(page)
+    page.wait_for_timeout(SLIDE_MS)
     assert " ".join(sentence.split()) in " ".join(focus.inner_text().split())
     assert focus.locator("mark.sa-support").count() == 1
     return sentence
@@ -177,6 +179,7 @@ def expect_viewer_open(page, is_open: bool = True) -> None:
 def close_viewer(page) -> None:
     page.locator("#sa-sidebar .toggle-button").click()
     expect_viewer_open(page, False)
+    page.wait_for_timeout(SLIDE_MS)  # let the panel finish sliding before a screenshot
 
 
 def test_laptop_chat_citation_library_upload_and_compare(browser, server, tmp_path):
@@ -211,6 +214,7 @@ def test_laptop_chat_citation_library_upload_and_compare(browser, server, tmp_pa
         recommendation.get_by_role("button", name="Show in document").click()
         page.locator("#sa-viewer [data-chunk]").wait_for()
         expect_viewer_open(page)  # opens again after being closed
+        page.wait_for_timeout(SLIDE_MS)
         assert "recommendation" in page.locator("#sa-viewer .sa-facts").inner_text()
         shot(page, "ui-laptop-4-recommendations", full_page=False)
         close_viewer(page)

@@ -203,7 +203,7 @@ button.sa-link:hover { text-decoration: underline; background: none; }
 .sa-col { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .75em;
   min-width: 0; }
 .sa-col h3 { margin: 0; font-size: 1.05rem; }
-#sa-library table, #sa-library td, #sa-library th { font-family: var(--font); }
+#sa-library * { font-family: var(--font); }
 .sa-msg { padding: .5em .75em; border-radius: 6px; margin: .25em 0; }
 .sa-msg-error { border-left: 4px solid #dc2626; background: rgba(220, 38, 38, .08); }
 .sa-msg-ok { border-left: 4px solid #16a34a; background: rgba(22, 163, 74, .08); }

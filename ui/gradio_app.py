@@ -12,7 +12,7 @@ from fastapi import FastAPI, Response
 
 from assistant.service import AssistantService
 from ui import assets, handlers, render, render_views, uploads
-from ui.tabs import build_ask_tab, build_compare_tab, build_library_tab
+from ui.tabs import build_ask_tab, build_compare_tab, build_library_tab, filter_accordion
 
 # Local fonts only: the default theme pulls Google Fonts, which an offline server cannot serve
 # and which would log errors in the browser console.
@@ -64,9 +64,10 @@ def build_ui(service: AssistantService) -> gr.Blocks:
         header.click(open_source, None, [viewer, sidebar], queue=False, show_progress="hidden")
 
         # Everything whose choices come from the library, refreshed on page load and upload.
-        def refresh():
+        def refresh(*filter_values):
             c = handlers.choices(service)
             return (
+                filter_accordion(service, list(filter_values)),
                 render_views.header(service.health()),
                 handlers.library_rows(service),
                 gr.Dropdown(choices=c["documents"]),
@@ -79,6 +80,7 @@ def build_ui(service: AssistantService) -> gr.Blocks:
             )
 
         refresh_outputs = [
+            ask.accordion,
             header,
             library.table,
             library.doc_pick,
@@ -89,9 +91,9 @@ def build_ui(service: AssistantService) -> gr.Blocks:
             ask.kinds,
             compare.doc_ids,
         ]
-        demo.load(refresh, None, refresh_outputs, show_progress="hidden")
+        demo.load(refresh, ask.filter_inputs, refresh_outputs, show_progress="hidden")
 
-        def upload(path: str | None):
+        def upload(path: str | None, *filter_values):
             if not path:
                 status = render.message("Choose a file to add first.", "error")
                 return (status, gr.skip(), gr.skip(), *[gr.skip()] * len(refresh_outputs))
@@ -102,15 +104,15 @@ def build_ui(service: AssistantService) -> gr.Blocks:
             if not result.ok:
                 return (status, gr.skip(), gr.skip(), *[gr.skip()] * len(refresh_outputs))
             outline = handlers.document_outline(service, result.doc_id)
-            refreshed = list(refresh())
-            refreshed[2] = gr.Dropdown(
+            refreshed = list(refresh(*filter_values))
+            refreshed[refresh_outputs.index(library.doc_pick)] = gr.Dropdown(
                 choices=handlers.choices(service)["documents"], value=result.doc_id
             )
             return (status, None, outline, *refreshed)
 
         library.add.click(
             upload,
-            library.file,
+            [library.file, *ask.filter_inputs],
             [library.status, library.file, library.detail, *refresh_outputs],
         )
     # Several staff can ask at once: the service is thread-safe (the model call is serialised).

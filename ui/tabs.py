@@ -39,6 +39,8 @@ class AskTab:
     places: gr.Dropdown
     organisations: gr.Dropdown
     kinds: gr.Dropdown
+    accordion: gr.Accordion
+    filter_inputs: list[gr.components.Component]
 
 
 @dataclass
@@ -63,6 +65,20 @@ def _date_bound(value: str | None, label: str) -> str | None:
         gr.Warning(f"{label} “{value}” is not a date like 2019, 2019-06 or 2019-06-30; ignored.")
         return None
     return value or None
+
+
+def filters_of(values: list) -> SearchFilters:
+    """The six filter controls' values (documents … to date) as ``SearchFilters``."""
+    doc, place, org, kind, start, end = values
+    return handlers.build_filters(
+        doc, place, org, kind, _date_bound(start, "From date"), _date_bound(end, "To date")
+    )
+
+
+def filter_accordion(service: AssistantService, values: list) -> gr.Accordion:
+    """The filter panel's title says what a question will search, even while it is closed."""
+    text = handlers.filter_summary(service, filters_of(values))
+    return gr.Accordion(label=f"Filters · {text}")
 
 
 def build_ask_tab(service: AssistantService) -> AskTab:
@@ -137,15 +153,8 @@ def build_ask_tab(service: AssistantService) -> AskTab:
                 js_on_load=None,
             )
 
-    def filters_of(values: list) -> SearchFilters:
-        doc, place, org, kind, start, end = values
-        return handlers.build_filters(
-            doc, place, org, kind, _date_bound(start, "From date"), _date_bound(end, "To date")
-        )
-
     def on_filters(*values):
-        text = handlers.filter_summary(service, filters_of(list(values)))
-        return gr.Accordion(label=f"Filters · {text}")
+        return filter_accordion(service, list(values))
 
     for control in filter_inputs:
         event = control.change if isinstance(control, gr.Dropdown) else control.blur
@@ -153,7 +162,8 @@ def build_ask_tab(service: AssistantService) -> AskTab:
 
     def on_ask(text, state, *values):
         *filter_values, k = values
-        for update in handlers.chat_stream(service, text, state, filters_of(filter_values), int(k)):
+        filters = filters_of(filter_values)
+        for update in handlers.chat_stream(service, text, state, filters, int(k)):
             if update.error:
                 gr.Warning(update.error)
                 yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -186,7 +196,7 @@ def build_ask_tab(service: AssistantService) -> AskTab:
 
     clear.click(on_clear, None, [answers, chatbot, citations, question], queue=False)
     chatbot.clear(on_clear, None, [answers, chatbot, citations, question], queue=False)
-    return AskTab(doc_ids, places, organisations, kinds)
+    return AskTab(doc_ids, places, organisations, kinds, accordion, filter_inputs)
 
 
 def build_library_tab(service: AssistantService) -> LibraryTab:
