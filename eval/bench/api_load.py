@@ -1,0 +1,401 @@
+"""Load test of ``POST /api/v1/ask``: N concurrent clients for a bounded time, on loopback only.
+
+    .venv/bin/python -m eval.bench.api_load                       # start a server on data/
+    .venv/bin/python -m eval.bench.api_load --url http://127.0.0.1:8000 --api-key KEY
+
+Without ``--url`` it starts ``python -m assistant serve`` on a free loopback port over
+``--data-dir`` (which must hold an ingested index: ``strategy-assistant ingest``), waits for
+``/health``, warms up, then runs ``--clients`` concurrent clients (default 20) for
+``--duration`` seconds (default 30), each asking questions from ``eval/questions.yaml`` in a
+different order. It prints p50/p95/p99 latency, throughput and errors, plus the medians of the
+server's own per-request timings (``Answer.timings``) to show where the time goes, and writes
+the "## API load" section of docs/BENCHMARKS.md (``--no-write`` to skip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import math
+import os
+import platform
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+QUESTIONS = PROJECT_ROOT / "eval" / "questions.yaml"
+BENCHMARKS_MD = PROJECT_ROOT / "docs" / "BENCHMARKS.md"
+HEADING = "## API load"
+INTRO = (
+    "# Benchmarks\n\nMeasured figures for Strategy Assistant, each section with the date, the "
+    "machine and the exact command that reproduces it.\n"
+)
+TARGETS = {"p50_ms": 40.0, "p95_ms": 120.0, "errors": 0}
+STAGES = ("embed_ms", "dense_ms", "bm25_ms", "load_ms", "rerank_ms", "answer_ms", "total_ms")
+
+
+@dataclass
+class Results:
+    latencies_ms: list[float] = field(default_factory=list)
+    server_ms: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def load_questions(path: Path) -> list[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = data["questions"] if isinstance(data, dict) else data
+    return [row["question"] for row in rows if row.get("question")]
+
+
+def require_loopback(url: str) -> None:
+    host = urlparse(url).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        sys.exit(f"--url {url}: this load test only sends traffic to 127.0.0.1/localhost.")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_UI_ENABLED": "false"}
+    env.pop("ASSISTANT_API_KEY", None)  # our own server: no key needed
+    command = [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1"]
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            [*command, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+
+def wait_ready(url: str, process: subprocess.Popen | None, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            sys.exit(f"The server exited with code {process.returncode}; see its log.")
+        try:
+            response = httpx.get(f"{url}/health", timeout=2)
+            if response.status_code == 200:
+                return response.json()
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    sys.exit(f"{url}/health did not answer 200 within {timeout:.0f}s.")
+
+
+async def client_loop(
+    client: httpx.AsyncClient,
+    questions: list[str],
+    offset: int,
+    deadline: float,
+    results: Results | None,
+    count: int | None = None,
+) -> None:
+    """Ask questions in a client-specific order until ``deadline`` (or ``count`` requests)."""
+    index = offset
+    sent = 0
+    while time.perf_counter() < deadline and (count is None or sent < count):
+        question = questions[index % len(questions)]
+        index += 7  # coprime stride with the list: every client walks every question
+        sent += 1
+        started = time.perf_counter()
+        try:
+            response = await client.post("/api/v1/ask", json={"question": question})
+        except httpx.HTTPError as exc:
+            if results is not None:
+                results.error(type(exc).__name__)
+            continue
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if results is None:
+            continue
+        if response.status_code != 200:
+            results.error(f"HTTP {response.status_code}")
+            continue
+        results.latencies_ms.append(elapsed_ms)
+        for stage, value in response.json().get("timings", {}).items():
+            results.server_ms.setdefault(stage, []).append(float(value))
+
+
+async def run_load(
+    url: str,
+    questions: list[str],
+    clients: int,
+    duration: float,
+    warmup: int,
+    baseline: float,
+    headers: dict,
+) -> tuple[Results, Results]:
+    """(single-client baseline, the concurrent run), after a warm-up."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    timeout = httpx.Timeout(120.0)
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=timeout, headers=headers
+    ) as client:
+        # Warm-up: every client sends a few requests (model, caches, connection pool).
+        per_client = max(1, warmup // clients)
+        far = time.perf_counter() + 3600
+        await asyncio.gather(
+            *(client_loop(client, questions, i * 5, far, None, per_client) for i in range(clients))
+        )
+        single = Results()
+        started = time.perf_counter()
+        await client_loop(client, questions, 1, started + baseline, single)
+        single.seconds = time.perf_counter() - started
+        results = Results()
+        started = time.perf_counter()
+        deadline = started + duration
+        await asyncio.gather(
+            *(client_loop(client, questions, i * 5 + 3, deadline, results) for i in range(clients))
+        )
+        results.seconds = time.perf_counter() - started
+    return single, results
+
+
+def machine() -> dict:
+    ram_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "ram_gb": ram_gb,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "load_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def summarise(results: Results) -> dict:
+    lat = results.latencies_ms
+    summary = {
+        "requests": len(lat),
+        "errors": sum(results.errors.values()),
+        "throughput_rps": len(lat) / results.seconds if results.seconds else 0.0,
+    }
+    if lat:
+        summary.update(
+            p50_ms=percentile(lat, 50),
+            p95_ms=percentile(lat, 95),
+            p99_ms=percentile(lat, 99),
+            max_ms=max(lat),
+            mean_ms=statistics.fmean(lat),
+        )
+    summary["server_median_ms"] = {
+        stage: statistics.median(values)
+        for stage in STAGES
+        if (values := results.server_ms.get(stage))
+    }
+    return summary
+
+
+def verdicts(summary: dict) -> dict[str, bool]:
+    return {
+        "p50": summary.get("p50_ms", float("inf")) <= TARGETS["p50_ms"],
+        "p95": summary.get("p95_ms", float("inf")) <= TARGETS["p95_ms"],
+        "errors": summary["errors"] == TARGETS["errors"],
+    }
+
+
+def render(
+    summary: dict, single: dict, errors: dict, args, info: dict, health: dict, command: str
+) -> str:
+    ok = verdicts(summary)
+    mark = {True: "met", False: "**missed**"}
+    server = summary["server_median_ms"]
+    total = server.get("total_ms", 0.0)
+    p50 = summary.get("p50_ms", 0.0)
+    rows = [
+        "| measure | result | target |",
+        "|---|---|---|",
+        f"| concurrent clients | {args.clients} | 20 |",
+        f"| requests completed in {args.duration:.0f} s | {summary['requests']} | |",
+        f"| throughput | {summary['throughput_rps']:.1f} req/s | |",
+        f"| errors | {summary['errors']} | 0 ({mark[ok['errors']]}) |",
+        f"| p50 latency | {p50:.1f} ms | ≤ 40 ms ({mark[ok['p50']]}) |",
+        f"| p95 latency | {summary.get('p95_ms', 0):.1f} ms | ≤ 120 ms ({mark[ok['p95']]}) |",
+        f"| p99 latency | {summary.get('p99_ms', 0):.1f} ms | |",
+        f"| max latency | {summary.get('max_ms', 0):.1f} ms | |",
+    ]
+    if single["requests"]:
+        rows.append(
+            f"| one client alone ({args.baseline:.0f} s, before): p50 | "
+            f"{single['p50_ms']:.1f} ms ({single['throughput_rps']:.1f} req/s) | |"
+        )
+    stages = ", ".join(f"{k.removesuffix('_ms')} {v:.1f}" for k, v in server.items())
+    lines = [
+        f"Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}. Machine: {info['cores']} cores "
+        f"({info['cpu']}), {info['ram_gb']} GB RAM, Python {info['python']}; 1-minute load "
+        f"average before the run {info['load_1m']}.",
+        "",
+        f"Command: `{command}`"
+        + (
+            ""
+            if args.url
+            else f" (index built first with `ASSISTANT_DATA_DIR={args.data_dir} "
+            "strategy-assistant ingest corpus`; the script starts and stops the server)"
+        ),
+        "",
+        f"Index: {health.get('documents')} documents, {health.get('chunks')} passages, "
+        f"embeddings {health.get('embedding_model')}. Warm-up: {args.warmup} requests first. "
+        f"Questions: the {args.question_count} questions of eval/questions.yaml, each client in "
+        "its own order. Latency is measured by the client (request sent to response read).",
+        "",
+        *rows,
+        "",
+        f"Server-side medians per request (`Answer.timings`, ms): {stages}.",
+    ]
+    if total and p50 and summary["throughput_rps"]:
+        embed = server.get("embed_ms", 0.0)
+        alone = single["server_median_ms"]
+        lines += [
+            "",
+            f"Where the time goes: of the median {p50:.1f} ms a client waits, the service "
+            f"reports {total:.1f} ms, of which {embed:.1f} ms is `embed` — encoding the "
+            "question, which includes waiting for the embedding model: the model call is "
+            "serialised by a lock, so concurrent questions queue there one at a time. Alone, a "
+            f"request takes {alone.get('total_ms', 0):.1f} ms in the service "
+            f"({alone.get('embed_ms', 0):.1f} ms embedding). With {args.clients} clients "
+            "always in flight, latency ≈ clients ÷ throughput (Little's law): "
+            f"{args.clients} ÷ {summary['throughput_rps']:.1f} req/s ≈ "
+            f"{args.clients / summary['throughput_rps'] * 1000:.0f} ms.",
+        ]
+    if not (ok["p50"] and ok["p95"]):
+        needed = args.clients / (TARGETS["p50_ms"] / 1000)
+        lines += [
+            "",
+            f"The latency targets are missed. With {args.clients} clients always waiting, a "
+            f"p50 of {TARGETS['p50_ms']:.0f} ms needs about {needed:.0f} req/s, i.e. "
+            f"{1000 / needed:.1f} ms of serialised work per question; the embedding call alone "
+            "takes longer than that here, and concurrent requests do not add throughput because "
+            "they wait for the same model. What would move it (service changes, not API "
+            "ones): encode concurrent questions in one batched model call, cache the vectors of "
+            "repeated questions, or run several server processes on more cores. The 1-minute "
+            "load average above also shows how busy the machine was with other work.",
+        ]
+    if summary["errors"]:
+        lines += ["", "Errors by kind: " + ", ".join(f"{k}: {v}" for k, v in errors.items())]
+    return "\n".join(lines)
+
+
+def write_section(body: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace (or append) only the "## API load" section; other sections are kept as they are.
+
+    The file is re-read right before writing, because other people own other sections.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.exists() else INTRO
+    lines = text.splitlines(keepends=True)
+    section = f"{HEADING}\n\n{body.strip()}\n"
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == HEADING), None)
+    if start is None:
+        path.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
+        return
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), None)
+    rest = "".join(lines[end:]) if end is not None else ""
+    path.write_text("".join(lines[:start]) + section + ("\n" + rest if rest else ""), "utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="Target a running server (loopback only).")
+    parser.add_argument("--api-key", default=os.environ.get("ASSISTANT_API_KEY"))
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=30.0, help="Seconds of load.")
+    parser.add_argument("--warmup", type=int, default=60, help="Warm-up requests in total.")
+    parser.add_argument(
+        "--baseline", type=float, default=10.0, help="Seconds of one client alone, first."
+    )
+    parser.add_argument("--startup-timeout", type=float, default=300.0)
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--no-write", action="store_true", help="Do not update BENCHMARKS.md.")
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.duration <= 0:
+        parser.error("--clients must be ≥ 1 and --duration > 0")
+    given = sys.argv[1:] if argv is None else argv
+    command = " ".join(["python -m eval.bench.api_load", *(shlex.quote(a) for a in given)])
+    questions = load_questions(args.questions)
+    args.question_count = len(questions)
+    info = machine()
+    process = None
+    if args.url:
+        url = args.url.rstrip("/")
+        require_loopback(url)
+    else:
+        if not (args.data_dir / "index").exists():
+            sys.exit(f"No index under {args.data_dir}: run `strategy-assistant ingest` first.")
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        log_path = args.data_dir / "api_load_server.log"
+        print(f"Starting the server on {url} (log: {log_path})…", file=sys.stderr)
+        process = start_server(args.data_dir.resolve(), port, log_path)
+    try:
+        health = wait_ready(url, process, args.startup_timeout)
+        if not health.get("documents"):
+            sys.exit("The index is empty: run `strategy-assistant ingest` first.")
+        headers = {"Authorization": f"Bearer {args.api_key}"} if args.api_key else {}
+        print(
+            f"{args.clients} clients for {args.duration:.0f}s against {url}/api/v1/ask…",
+            file=sys.stderr,
+        )
+        single, results = asyncio.run(
+            run_load(
+                url, questions, args.clients, args.duration, args.warmup, args.baseline, headers
+            )
+        )
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    summary = summarise(results)
+    body = render(summary, summarise(single), results.errors, args, info, health, command)
+    print(body)
+    if not args.no_write:
+        write_section(body)
+        print(f"\nWrote the '{HEADING}' section of {BENCHMARKS_MD}.", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
