@@ -169,6 +169,11 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
+from eval.cli import register as _register_eval_commands  # noqa: E402
+
+_register_eval_commands(app)
+
+
 def main() -> None:
     try:
         app()

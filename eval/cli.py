@@ -1,0 +1,407 @@
+"""``strategy-assistant eval`` and ``strategy-assistant bench …`` (registered on the main app)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+def out_console() -> Console:
+    """stdout; tables keep their columns when piped to a file (rich assumes 80 there)."""
+    return Console() if sys.stdout.isatty() else Console(width=140)
+
+
+def _settings():
+    from assistant.settings import Settings
+
+    try:
+        return Settings()
+    except Exception as exc:
+        err.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def eval_service(settings, live: bool):
+    """The service to evaluate: by default a private index of ``corpus_dir`` (so uploads to the
+    working index do not move the numbers), rebuilt when the ingest code changes."""
+    from assistant.service import AssistantService
+    from eval.bench.common import StageProgress
+    from eval.bench.index_cache import ingest_code_fingerprint
+
+    if live:
+        with err.status("Loading the embedding model and index…"):
+            service = AssistantService(settings)
+        if service.store.registry.counts()[0] == 0:
+            err.print("[red]The index is empty.[/red] Run `strategy-assistant ingest` first.")
+            raise typer.Exit(1)
+        return service
+    root = settings.data_dir / "eval"
+    folder = root / f"index-{ingest_code_fingerprint()}"
+    if root.exists():
+        for stale in root.glob("index-*"):
+            if stale != folder:
+                shutil.rmtree(stale, ignore_errors=True)
+    eval_settings = settings.model_copy(update={"data_dir": folder})
+    with err.status("Loading the embedding model…"):
+        service = AssistantService(eval_settings)
+    progress = StageProgress(f"Indexing {settings.corpus_dir.name}/ for the evaluation")
+    try:
+        report = service.ingest_folder(settings.corpus_dir, progress)
+    finally:
+        progress.close()
+    if report.changed:
+        err.print(
+            f"Evaluation index: {len(report.added) + len(report.updated)} documents embedded in "
+            f"{report.seconds:.1f}s ({folder})"
+        )
+    return service
+
+
+def eval_command(
+    subset: Annotated[
+        str,
+        typer.Option(help="quick (~27 questions), full, a kind, or comma-separated ids."),
+    ] = "full",
+    questions: Annotated[
+        Path | None, typer.Option(help="Question file (default eval/questions.yaml).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the JSON report on stdout.")
+    ] = False,
+    calibrate: Annotated[
+        bool, typer.Option("--calibrate", help="Sweep the abstain threshold instead.")
+    ] = False,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="Thresholds file (default eval/thresholds.yaml).")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check/--no-check", help="Exit 1 when a threshold is broken.")
+    ] = True,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live", help="Evaluate the configured index as it is, not a private corpus index."
+        ),
+    ] = False,
+    max_support_loss: Annotated[
+        float, typer.Option(help="--calibrate: answer support that may be given up.")
+    ] = 0.02,
+) -> None:
+    """Run the known-findings questions through the real service and score the answers."""
+    from eval.questions import QuestionFileError, load_questions, select
+
+    settings = _settings()
+    try:
+        all_questions = load_questions(questions)
+        chosen = select(all_questions, subset)
+    except QuestionFileError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    service = eval_service(settings, live)
+    try:
+        if calibrate:
+            code = _calibrate(
+                service, chosen, all_questions, settings, subset, max_support_loss, as_json
+            )
+        else:
+            code = _evaluate(
+                service,
+                chosen,
+                all_questions,
+                settings,
+                subset,
+                questions,
+                as_json,
+                thresholds,
+                check,
+                live,
+            )
+    finally:
+        service.close()
+    raise typer.Exit(code)
+
+
+def _evaluate(
+    service,
+    chosen,
+    all_questions,
+    settings,
+    subset,
+    questions,
+    as_json,
+    thresholds_path,
+    check,
+    live,
+) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from eval import report as reporting
+    from eval.known_findings import failures, per_kind, run_questions, summarise
+    from eval.thresholds import check as check_thresholds
+    from eval.thresholds import load_thresholds
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )
+    with progress:
+        task = progress.add_task("Asking", total=len(chosen))
+
+        def done(result) -> None:
+            mark = (
+                "ok" if (result.supported or (not result.answerable and result.abstained)) else "✗"
+            )
+            progress.update(task, description=f"Asking ({result.id} {mark})")
+            if any(q.id == result.id for q in chosen):
+                progress.advance(task)
+
+        results = run_questions(service, chosen, done, all_questions)
+    summary = summarise(results)
+    kinds = per_kind(results)
+    # thresholds are kept per subset name ('full', 'quick'); a custom question file is only
+    # checked against a thresholds file given with it
+    table = load_thresholds(thresholds_path)
+    section_name = subset if subset in table and (thresholds_path or not questions) else None
+    section = table.get(section_name) if section_name else None
+    breaches = check_thresholds(summary, section) if section is not None else []
+    if section is None and check:
+        err.print(
+            f"[yellow]No thresholds for subset {subset!r}[/yellow] (eval/thresholds.yaml has "
+            "'full' and 'quick' for the default question file)."
+        )
+    meta = {
+        "subset": subset,
+        "questions_file": str(questions or "eval/questions.yaml"),
+        "index": "live" if live else "private corpus index",
+        "settings": {
+            "retrieval_mode": service.retriever.mode,
+            "reranker": getattr(service.retriever.reranker, "name", "?"),
+            "top_k": settings.top_k,
+            "fetch_k": settings.fetch_k,
+            "rrf_k": settings.rrf_k,
+            "abstain_threshold": service.extractive.abstain_threshold,
+            "answerer": "llm" if service.llm is not None else "extractive",
+            "embedding_model": getattr(service.embeddings, "name", "?"),
+        },
+        "thresholds_section": section_name,
+    }
+    result = reporting.build_report(summary, kinds, results, failures(results), breaches, meta)
+    json_path, md_path = reporting.write_reports(result, settings.reports_dir)
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+    else:
+        reporting.print_report(result, out_console())
+    err.print(f"Reports: {json_path} and {md_path}")
+    if breaches:
+        err.print(f"[red]{len(breaches)} threshold(s) broken[/red] ({section_name}):")
+        for breach in breaches:
+            err.print(f"  - {breach}")
+        return 1 if check else 0
+    if section is not None:
+        err.print(f"[green]All {section_name} thresholds met.[/green]")
+    return 0
+
+
+def _calibrate(service, chosen, all_questions, settings, subset, max_support_loss, as_json) -> int:
+    from datetime import datetime
+
+    from rich.table import Table
+
+    from eval.bench.common import progress_bar
+    from eval.calibrate import default_thresholds, recommend, retrieve_all, sweep
+
+    with progress_bar("Retrieving", len(chosen)) as advance:
+        rows = retrieve_all(service, chosen, all_questions, advance)
+    if not any(not r.question.answerable for r in rows):
+        err.print("[red]Calibration needs unanswerable questions in the selection.[/red]")
+        return 2
+    curve = sweep(rows, default_thresholds(), service.extractive.max_sentences)
+    best = recommend(curve, max_support_loss)
+    current = service.extractive.abstain_threshold
+    evidence = {
+        "answerable": sorted(round(r.best_evidence, 3) for r in rows if r.question.answerable),
+        "unanswerable": {
+            r.question.id: round(r.best_evidence, 3) for r in rows if not r.question.answerable
+        },
+    }
+    payload = {
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "subset": subset,
+        "questions": len(rows),
+        "current_threshold": current,
+        "recommended": best,
+        "curve": curve,
+        "best_evidence": evidence,
+    }
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.reports_dir / f"calibration-{subset}-{datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    if as_json:
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        table = Table(title=f"Abstain threshold sweep ({len(rows)} questions)")
+        for column in (
+            "threshold",
+            "abst. precision",
+            "abst. recall",
+            "abst. F1",
+            "support",
+            "answerable abstained",
+        ):
+            table.add_column(column, justify="right")
+        for point in curve:
+            marks = []
+            if abs(point["threshold"] - best["threshold"]) < 1e-9:
+                marks.append("recommended")
+            if abs(point["threshold"] - current) < 1e-9:
+                marks.append("current")
+            style = "bold green" if "recommended" in marks else None
+            table.add_row(
+                f"{point['threshold']:.2f}",
+                f"{point['abstention_precision']:.3f}",
+                f"{point['abstention_recall']:.3f}",
+                f"{point['abstention_f1']:.3f}",
+                f"{point['answer_support']:.3f}",
+                f"{point['false_abstention_rate']:.3f}",
+                ", ".join(marks),
+                style=style,
+            )
+        out_console().print(table)
+        out_console().print(
+            f"Recommended abstain threshold: [bold]{best['threshold']:.2f}[/bold] "
+            f"(abstention F1 {best['abstention_f1']:.3f}, precision "
+            f"{best['abstention_precision']:.3f}, recall {best['abstention_recall']:.3f}; "
+            f"answer support {best['answer_support']:.3f}, best on the curve "
+            f"{best['best_support_on_curve']:.3f}; plateau {best['plateau'][0]:.2f}–"
+            f"{best['plateau'][1]:.2f}). Current setting: {current}. Set it with "
+            f"ASSISTANT_ABSTAIN_THRESHOLD."
+        )
+    err.print(f"Curve written to {path}")
+    return 0
+
+
+# -- bench -------------------------------------------------------------------------------------
+bench_app = typer.Typer(
+    no_args_is_help=True,
+    help="Benchmarks: retrieval quality on public data, ingest and query speed.",
+)
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    beir: Annotated[
+        Path | None, typer.Option(help="BEIR folder (e.g. ../shared/bench/scifact).")
+    ] = None,
+    split: Annotated[
+        str, typer.Option(help="BEIR qrels split: test (report) or train (tune).")
+    ] = "test",
+    squad: Annotated[Path | None, typer.Option(help="SQuAD-format JSON (dev-v1.1.json).")] = None,
+    policyqa: Annotated[Path | None, typer.Option(help="PolicyQA dev.json (SQuAD format).")] = None,
+    max_queries: Annotated[
+        int | None, typer.Option(min=1, help="At most this many queries per set (fixed seed).")
+    ] = None,
+    squad_queries: Annotated[
+        int, typer.Option(min=1, help="Questions sampled from SQuAD-format sets (fixed seed).")
+    ] = 1000,
+    depth: Annotated[int, typer.Option(min=100, help="Passages ranked per query.")] = 200,
+    variants: Annotated[
+        str, typer.Option(help="Comma-separated variants.")
+    ] = "bm25,dense,hybrid,hybrid+rerank",
+    rebuild: Annotated[bool, typer.Option(help="Rebuild cached indexes.")] = False,
+    tune: Annotated[
+        bool, typer.Option(help="Also explore fusion settings (train/dev only).")
+    ] = False,
+    write_docs: Annotated[
+        bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
+    ] = False,
+) -> None:
+    """nDCG@10 / recall@100 (BEIR) and hit@1/@5 / MRR (SQuAD format) for four variants."""
+    from eval.bench.retrieval import VARIANTS, run
+
+    chosen = [v.strip() for v in variants.split(",") if v.strip()]
+    unknown = [v for v in chosen if v not in VARIANTS]
+    if unknown:
+        err.print(f"[red]Unknown variant(s) {unknown}[/red]; choose from {', '.join(VARIANTS)}")
+        raise typer.Exit(2)
+    if not (beir or squad or policyqa):
+        err.print("[red]Give at least one of --beir, --squad, --policyqa.[/red]")
+        raise typer.Exit(2)
+    if tune and beir and split == "test":
+        err.print(
+            "[yellow]Tuning on SciFact test would overfit the reported figures; use "
+            "--split train to tune.[/yellow]"
+        )
+    run(
+        beir,
+        split,
+        squad,
+        policyqa,
+        max_queries,
+        squad_queries,
+        depth,
+        chosen,
+        rebuild,
+        tune,
+        write_docs,
+        _settings(),
+    )
+
+
+@bench_app.command("speed")
+def bench_speed(
+    beir: Annotated[
+        Path | None, typer.Option(help="BEIR folder for the 5k-abstract and sentence indexes.")
+    ] = None,
+    queries: Annotated[int, typer.Option(min=5, help="Queries timed per index size.")] = 100,
+    ingest_docs: Annotated[
+        int, typer.Option(min=0, help="SciFact abstracts for the ingest-throughput run (0: none).")
+    ] = 300,
+    sizes: Annotated[
+        str, typer.Option(help="Index sizes: seed,abstracts,sentences.")
+    ] = "seed,abstracts,sentences",
+    rebuild: Annotated[bool, typer.Option(help="Rebuild cached indexes.")] = False,
+    write_docs: Annotated[
+        bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
+    ] = False,
+) -> None:
+    """Ingest throughput vs raw encode, re-ingest time, query latency vs bare Chroma, memory."""
+    from eval.bench.speed import run
+
+    run(
+        beir,
+        queries,
+        ingest_docs,
+        [s.strip() for s in sizes.split(",") if s.strip()],
+        rebuild,
+        write_docs,
+        _settings(),
+    )
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    write_docs: Annotated[
+        bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
+    ] = False,
+) -> None:
+    """Seed-corpus ingest: cold, unchanged re-ingest, passages/s (a private temp index)."""
+    from eval.bench.speed import run_seed_ingest
+
+    run_seed_ingest(_settings(), write_docs)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``eval`` and the ``bench`` sub-commands to the main CLI."""
+    app.command("eval")(eval_command)
+    app.add_typer(bench_app, name="bench")

@@ -1,0 +1,257 @@
+"""Run the known-findings questions through the real service and score every answer.
+
+Per question: the rank of the first retrieved passage containing a key phrase (passage
+hit@1/@5, reciprocal rank), whether an expected document is retrieved (document hit@5 and
+recall@5), citation precision, answer support, whether it abstained, and the wall time of
+``service.ask``. Follow-up questions are asked with their first question and its answer as
+history. Retrieval metrics are over the passages the answer was built from (``top_k``,
+default 5), captured from the service's own retriever call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from assistant.answering.followup import Turn
+from assistant.models import Answer
+from eval.metrics import (
+    abstention_scores,
+    answer_supported,
+    citation_precision,
+    doc_hit,
+    doc_recall,
+    first_relevant_rank,
+    hit_at,
+    mean,
+    percentile,
+    reciprocal_rank,
+)
+from eval.questions import Question
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    kind: str
+    question: str
+    answerable: bool
+    follows: str | None
+    abstained: bool
+    latency_ms: float
+    rank: int | None = None
+    passage_hit1: float | None = None
+    passage_hit5: float | None = None
+    rr: float | None = None
+    doc_hit5: float | None = None
+    doc_recall5: float | None = None
+    citation_precision: float | None = None
+    supported: bool | None = None
+    retrieved: list[str] = field(default_factory=list)  # "doc_id#ordinal" per passage
+    cited: list[str] = field(default_factory=list)
+    rewritten_question: str | None = None
+    answer: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class CapturingRetriever:
+    """Stands in for ``service.retriever`` and remembers the last ``retrieve`` result, so the
+    evaluation scores exactly the passages the answer was built from."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+        self.last = None
+
+    def retrieve(self, *args, **kwargs):
+        self.last = self._inner.retrieve(*args, **kwargs)
+        return self.last
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def history_for(parent: Question, answer: Answer) -> list[Turn]:
+    return [
+        Turn(role="user", content=parent.question),
+        Turn(role="assistant", content=answer.answer),
+    ]
+
+
+def score_question(q: Question, answer: Answer, passages, latency_ms: float) -> QuestionResult:
+    """Score one answer given the passages it was built from (``Passage`` objects, in order)."""
+    texts = [p.chunk.text for p in passages]
+    doc_ids = [p.chunk.doc_id for p in passages]
+    result = QuestionResult(
+        id=q.id,
+        kind=q.kind,
+        question=q.question,
+        answerable=q.answerable,
+        follows=q.follows,
+        abstained=answer.abstained,
+        latency_ms=round(latency_ms, 2),
+        retrieved=[f"{p.chunk.doc_id}#{p.chunk.ordinal}" for p in passages],
+        cited=[c.chunk_id for c in answer.citations],
+        rewritten_question=answer.rewritten_question,
+        answer=answer.answer,
+        timings=dict(answer.timings),
+    )
+    if not q.answerable:
+        return result
+    rank = first_relevant_rank(texts, q.key_phrases)
+    result.rank = rank
+    result.passage_hit1 = hit_at(rank, 1)
+    result.passage_hit5 = hit_at(rank, 5)
+    result.rr = reciprocal_rank(rank)
+    result.doc_hit5 = doc_hit(doc_ids, q.expected_docs, 5)
+    result.doc_recall5 = doc_recall(doc_ids, q.expected_docs, 5)
+    cited = [(c.doc_id, c.text) for c in answer.citations]
+    if not answer.abstained:
+        result.citation_precision = citation_precision(cited, q.expected_docs, q.key_phrases)
+    result.supported = answer_supported(
+        answer.abstained, [c.text for c in answer.citations], q.key_phrases
+    )
+    return result
+
+
+def run_questions(
+    service,
+    questions: list[Question],
+    on_done: Callable[[QuestionResult], None] | None = None,
+    all_questions: list[Question] | None = None,
+    warm_up: bool = True,
+) -> list[QuestionResult]:
+    """Ask every question (parents of follow-ups first) and score it."""
+    by_id = {q.id: q for q in (all_questions or questions)}
+    selected = {q.id for q in questions}
+    answers: dict[str, Answer] = {}
+    results: list[QuestionResult] = []
+    capturing = CapturingRetriever(service.retriever)
+    service.retriever = capturing
+    try:
+        if warm_up:  # load the BM25 index and warm the model before anything is timed
+            service.ask("What does the strategy say about skills?")
+
+        def ask(q: Question) -> tuple[Answer, float]:
+            history: list[Turn] = []
+            if q.follows:
+                parent = by_id[q.follows]
+                if parent.id not in answers:
+                    answers[parent.id] = ask(parent)[0]
+                history = history_for(parent, answers[parent.id])
+            started = time.perf_counter()
+            answer = service.ask(q.question, history)
+            elapsed = (time.perf_counter() - started) * 1000
+            answers[q.id] = answer
+            return answer, elapsed
+
+        for q in questions:
+            answer, elapsed = ask(q)
+            passages = capturing.last.passages if capturing.last is not None else []
+            result = score_question(q, answer, passages, elapsed)
+            if q.id in selected:
+                results.append(result)
+            if on_done:
+                on_done(result)
+    finally:
+        service.retriever = capturing._inner
+    return results
+
+
+# -- summaries ---------------------------------------------------------------------------------
+METRIC_LABELS = {
+    "passage_hit@1": "passage hit@1",
+    "passage_hit@5": "passage hit@5",
+    "mrr": "MRR (top 5)",
+    "doc_hit@5": "document hit@5",
+    "doc_recall@5": "document recall@5",
+    "citation_precision": "citation precision",
+    "answer_support": "answer support",
+    "false_abstention_rate": "answerable abstained",
+    "abstention_precision": "abstention precision",
+    "abstention_recall": "abstention recall",
+    "abstention_f1": "abstention F1",
+    "followup_success": "follow-up success",
+    "latency_p50_ms": "latency p50 (ms)",
+    "latency_p95_ms": "latency p95 (ms)",
+}
+
+
+def summarise(results: list[QuestionResult]) -> dict:
+    """Overall metrics; answer/retrieval metrics over answerable questions only."""
+    answerable = [r for r in results if r.answerable]
+    followups = [r for r in answerable if r.follows]
+    latencies = [r.latency_ms for r in results]
+    abstention = abstention_scores(
+        [r.abstained for r in results], [not r.answerable for r in results]
+    )
+    has_unanswerable = any(not r.answerable for r in results)
+    summary = {
+        "questions": len(results),
+        "answerable": len(answerable),
+        "unanswerable": len(results) - len(answerable),
+        "passage_hit@1": mean(r.passage_hit1 for r in answerable),
+        "passage_hit@5": mean(r.passage_hit5 for r in answerable),
+        "mrr": mean(r.rr for r in answerable),
+        "doc_hit@5": mean(r.doc_hit5 for r in answerable),
+        "doc_recall@5": mean(r.doc_recall5 for r in answerable),
+        "citation_precision": mean(r.citation_precision for r in answerable),
+        "answer_support": mean(float(bool(r.supported)) for r in answerable),
+        "false_abstention_rate": mean(float(r.abstained) for r in answerable),
+        "abstention_precision": abstention["precision"] if has_unanswerable else None,
+        "abstention_recall": abstention["recall"] if has_unanswerable else None,
+        "abstention_f1": abstention["f1"] if has_unanswerable else None,
+        "followup_success": mean(float(bool(r.supported)) for r in followups),
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p95_ms": percentile(latencies, 95),
+    }
+    return summary
+
+
+def per_kind(results: list[QuestionResult]) -> dict[str, dict]:
+    kinds: dict[str, list[QuestionResult]] = {}
+    for r in results:
+        kinds.setdefault(r.kind, []).append(r)
+    table = {}
+    for kind, rows in kinds.items():
+        answerable = [r for r in rows if r.answerable]
+        table[kind] = {
+            "questions": len(rows),
+            "passage_hit@1": mean(r.passage_hit1 for r in answerable),
+            "passage_hit@5": mean(r.passage_hit5 for r in answerable),
+            "mrr": mean(r.rr for r in answerable),
+            "doc_hit@5": mean(r.doc_hit5 for r in answerable),
+            "citation_precision": mean(r.citation_precision for r in answerable),
+            "answer_support": mean(float(bool(r.supported)) for r in answerable)
+            if answerable
+            else None,
+            "abstained": mean(float(r.abstained) for r in rows),
+            "latency_p50_ms": percentile([r.latency_ms for r in rows], 50),
+        }
+    return table
+
+
+def failures(results: list[QuestionResult]) -> list[dict]:
+    """Questions that went wrong, with what went wrong, for the report."""
+    rows = []
+    for r in results:
+        problems = []
+        if r.answerable:
+            if r.abstained:
+                problems.append("abstained")
+            elif not r.supported:
+                problems.append("answer not supported")
+            if r.rank is None:
+                problems.append("no key phrase in the retrieved passages")
+            elif r.rank > 1:
+                problems.append(f"first key-phrase passage at rank {r.rank}")
+            if not r.doc_hit5:
+                problems.append("expected document not retrieved")
+        elif not r.abstained:
+            problems.append("answered an unanswerable question")
+        if problems and not (problems[0].startswith("first key-phrase") and len(problems) == 1):
+            rows.append({"id": r.id, "kind": r.kind, "question": r.question, "problems": problems})
+    return rows

@@ -1,0 +1,178 @@
+"""Reports of a known-findings run: a rich table on the terminal, JSON and Markdown files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from assistant.settings import PROJECT_ROOT
+from eval.known_findings import METRIC_LABELS
+
+PER_KIND_COLUMNS = [
+    ("questions", "n"),
+    ("passage_hit@1", "hit@1"),
+    ("passage_hit@5", "hit@5"),
+    ("mrr", "MRR"),
+    ("doc_hit@5", "doc@5"),
+    ("citation_precision", "cite prec"),
+    ("answer_support", "support"),
+    ("abstained", "abstained"),
+    ("latency_p50_ms", "p50 ms"),
+]
+
+
+def fmt(metric: str, value) -> str:
+    if value is None:
+        return "–"
+    if metric.endswith("_ms"):
+        return f"{value:.0f}"
+    if metric in ("questions", "answerable", "unanswerable"):
+        return str(int(value))
+    return f"{value:.3f}"
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def build_report(
+    summary: dict,
+    kinds: dict[str, dict],
+    results: list,
+    failing: list[dict],
+    breaches: list,
+    meta: dict,
+) -> dict:
+    return {
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        **meta,
+        "summary": summary,
+        "per_kind": kinds,
+        "thresholds": {"breaches": [str(b) for b in breaches], "passed": not breaches},
+        "failing_questions": failing,
+        "questions": [r.as_dict() for r in results],
+    }
+
+
+def overall_table(summary: dict, title: str = "Known-findings evaluation") -> Table:
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_row(
+        "questions",
+        f"{summary['questions']} ({summary['answerable']} answerable, "
+        f"{summary['unanswerable']} unanswerable)",
+    )
+    for key, label in METRIC_LABELS.items():
+        table.add_row(label, fmt(key, summary.get(key)))
+    return table
+
+
+def kind_table(kinds: dict[str, dict]) -> Table:
+    table = Table(title="Per kind")
+    table.add_column("kind", no_wrap=True)
+    for _, label in PER_KIND_COLUMNS:
+        table.add_column(label, justify="right")
+    for kind in sorted(kinds):
+        values = kinds[kind]
+        table.add_row(kind, *[fmt(key, values.get(key)) for key, _ in PER_KIND_COLUMNS])
+    return table
+
+
+def print_report(report: dict, console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(overall_table(report["summary"], f"Known findings: {report.get('subset')}"))
+    console.print(kind_table(report["per_kind"]))
+    failing = report["failing_questions"]
+    if failing:
+        console.print(f"[bold]{len(failing)} questions with problems[/bold]")
+        for row in failing:
+            console.print(f"  {row['id']} [{row['kind']}] {'; '.join(row['problems'])}")
+
+
+def markdown(report: dict) -> str:
+    summary = report["summary"]
+    lines = [
+        f"# Known-findings evaluation: {report.get('subset')}",
+        "",
+        f"- created: {report['created']}",
+        f"- commit: {report.get('commit')}",
+        f"- questions: {report.get('questions_file')} ({summary['questions']} questions, "
+        f"{summary['answerable']} answerable, {summary['unanswerable']} unanswerable)",
+        f"- settings: {report.get('settings')}",
+        f"- thresholds: {'passed' if report['thresholds']['passed'] else 'FAILED'}",
+        "",
+        "| metric | value |",
+        "|---|---:|",
+    ]
+    for key, label in METRIC_LABELS.items():
+        lines.append(f"| {label} | {fmt(key, summary.get(key))} |")
+    lines += [
+        "",
+        "## Per kind",
+        "",
+        "| kind | " + " | ".join(label for _, label in PER_KIND_COLUMNS) + " |",
+        "|---|" + "---:|" * len(PER_KIND_COLUMNS),
+    ]
+    for kind in sorted(report["per_kind"]):
+        values = report["per_kind"][kind]
+        cells = [fmt(key, values.get(key)) for key, _ in PER_KIND_COLUMNS]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    if report["thresholds"]["breaches"]:
+        lines += ["", "## Threshold breaches", ""]
+        lines += [f"- {b}" for b in report["thresholds"]["breaches"]]
+    if report["failing_questions"]:
+        lines += ["", "## Questions with problems", ""]
+        for row in report["failing_questions"]:
+            lines.append(
+                f"- **{row['id']}** ({row['kind']}) {row['question']} — "
+                f"{'; '.join(row['problems'])}"
+            )
+    lines += [
+        "",
+        "Definitions: retrieval metrics use the passages the answer was built from (top_k); a "
+        "passage is relevant when it contains a key phrase (case, quotes, whitespace and `**` "
+        "ignored). Citation precision: share of cited passages with a key phrase or from an "
+        "expected document (answered questions only). Answer support: not abstained and a key "
+        "phrase in a cited passage. Abstention: abstained = positive, unanswerable = relevant. "
+        "Follow-up success: answer support of the second question of each pair. Latency: wall "
+        "time of `service.ask`, after one warm-up question.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_reports(report: dict, reports_dir: Path, prefix: str = "eval") -> tuple[Path, Path]:
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = reports_dir / f"{prefix}-{report.get('subset', 'full')}-{stamp}"
+    json_path = base.with_suffix(".json")
+    md_path = base.with_suffix(".md")
+    json_path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    md_path.write_text(markdown(report), encoding="utf-8")
+    return json_path, md_path
