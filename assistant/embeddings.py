@@ -7,13 +7,16 @@ nothing is ever downloaded at run time. Vectors are L2-normalised: a dot product
 from __future__ import annotations
 
 import os
+import queue
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 BUNDLED = "bundled"
+MAX_QUERY_BATCH = 64
 
 
 def bundled_model_path() -> Path:
@@ -56,6 +59,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(self.model_path), device=device)
         self._lock = threading.Lock()
+        self._queries: queue.Queue[tuple[str, Future]] = queue.Queue()
+        self._batcher: threading.Thread | None = None
         dimension = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )
@@ -74,6 +79,41 @@ class SentenceTransformerEmbeddings(Embeddings):
                 show_progress_bar=show_progress,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One question's vector. Concurrent callers are batched into one model call.
+
+        The model can only run one batch at a time on a small CPU; encoding 20 questions
+        together costs little more than one, so while a batch runs, new questions queue and
+        the next call takes them all (dynamic batching, no added waiting).
+        """
+        if self._batcher is None:
+            with self._lock:
+                if self._batcher is None:
+                    self._batcher = threading.Thread(
+                        target=self._batch_queries, name="query-batcher", daemon=True
+                    )
+                    self._batcher.start()
+        future: Future = Future()
+        self._queries.put((text, future))
+        return future.result()
+
+    def _batch_queries(self) -> None:
+        while True:
+            batch = [self._queries.get()]
+            while len(batch) < MAX_QUERY_BATCH:
+                try:
+                    batch.append(self._queries.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                vectors = self.encode([text for text, _ in batch])
+            except Exception as exc:  # hand the error to every waiting caller
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            for (_, future), vector in zip(batch, vectors, strict=True):
+                future.set_result(vector)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()
@@ -108,7 +148,7 @@ def encode_texts(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
 
 def encode_query(embeddings: Embeddings, text: str) -> np.ndarray:
     if isinstance(embeddings, SentenceTransformerEmbeddings):
-        return embeddings.encode([text])[0]
+        return embeddings.encode_query(text)
     vector = np.asarray(embeddings.embed_query(text), dtype=np.float32)
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm else vector

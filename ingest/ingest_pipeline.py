@@ -167,6 +167,15 @@ class IngestPipeline:
             raise UnreadableDocumentError(
                 f"{file_name}: {len(data)} bytes is over the {self.max_file_bytes}-byte limit."
             )
+        raw = hashlib.sha256(data).hexdigest()
+        existing = next(
+            (d for d, h in self.store.registry.document_hashes().items() if same_content(h, raw)),
+            None,
+        )
+        if existing is not None and entry is None:  # re-upload: keep the indexed version as is
+            report.unchanged.append(existing)
+            self._finish(report, started)
+            return report, existing
         item = self._prepare(data, suffix, file_name, entry, f"upload:{file_name}", {}, report)
         if item is not None:
             doc_id = item.document.meta.doc_id

@@ -91,6 +91,10 @@ class StructuredChunker:
                 continue
             pending.append(block)
         flush()
+        if not chunks and text.strip():  # e.g. a one-line note read as a lone heading
+            start = len(text) - len(text.lstrip())
+            whole = _Draft(start, len(text.rstrip()), "text")
+            chunks.append(self._to_chunk(document, whole, [], 0))
         return chunks
 
     @staticmethod

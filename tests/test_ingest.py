@@ -125,3 +125,19 @@ def test_upload_of_same_content_is_a_no_op(fake_service):
     assert first.added == [doc_id] and same_id == doc_id
     assert again.chunks_embedded == 0
     assert fake_service.store.registry.counts()[0] == 1
+
+
+def test_a_one_line_document_still_yields_a_passage(fake_service):
+    report, doc_id = fake_service.upload(b"Evening classes", "tiny.txt", ".txt")
+    assert report.added == [doc_id]
+    chunks = fake_service.store.registry.chunks_of(doc_id)
+    assert [c.text for c in chunks] == ["Evening classes"]
+
+
+def test_reuploading_a_corpus_file_keeps_its_manifest_metadata(fake_service, corpus_copy):
+    fake_service.ingest_folder(corpus_copy)
+    data = (corpus_copy / "kirklees-learning-strategy-scrutiny.txt").read_bytes()
+    report, doc_id = fake_service.upload(data, "kirklees-learning-strategy-scrutiny.txt", ".txt")
+    assert doc_id == "kirklees-learning-strategy-scrutiny" and report.chunks_embedded == 0
+    meta = fake_service.store.registry.document(doc_id).meta
+    assert meta.place == "Kirklees" and meta.kind == "scrutiny report"

@@ -24,7 +24,7 @@ _QUANTITY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _HAS_NUMBER = re.compile(r"\d")
-SELECTION_MARGIN = 0.12
+SELECTION_MARGIN = 0.2
 MAX_PER_PASSAGE = 2
 DUPLICATE_COSINE = 0.92
 _VERBS = {
@@ -85,6 +85,8 @@ class ExtractiveAnswerer:
         if best < self.abstain_threshold:
             return self.abstain(question, result, scored)
         chosen = self._select(scored, result, best)
+        if not chosen:  # only fragments scored well: nothing quotable, so say so
+            return self.abstain(question, result, scored)
         return self._compose(question, result, chosen)
 
     def abstain(

@@ -6,6 +6,7 @@ import threading
 
 from assistant.index.keyword_index import KeywordIndex
 from assistant.index.registry import Registry
+from assistant.index.sentence_index import SentenceIndex
 from assistant.index.vector_store import ChromaVectorStore, make_chroma_client
 from assistant.models import DocumentMeta
 from assistant.settings import Settings
@@ -20,6 +21,7 @@ class IndexStore:
         self.vectors = vectors
         self._keyword: KeywordIndex | None = None
         self._documents: tuple[int, dict[str, DocumentMeta]] = (-1, {})
+        self._sentences: SentenceIndex | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -37,6 +39,18 @@ class IndexStore:
             metas = {d.meta.doc_id: d.meta for d in self.registry.documents()}
             self._documents = (generation, metas)
         return metas
+
+    def sentence_index(self) -> SentenceIndex:
+        """Every sentence vector in memory, reloaded when the registry changes."""
+        generation = self.registry.generation()
+        current = self._sentences
+        if current is None or current.generation != generation:
+            with self._lock:
+                current = self._sentences
+                if current is None or current.generation != generation:
+                    current = SentenceIndex.from_registry(self.registry)
+                    self._sentences = current
+        return current
 
     @property
     def keyword_dir(self):

@@ -152,6 +152,24 @@ class Registry:
         for chunk_json, embed_text in cursor:
             yield Chunk.model_validate_json(chunk_json), embed_text
 
+    def recommendation_chunk_ids(self, number: str) -> list[str]:
+        """Ids of passages tagged as recommendation ``number`` ("3", "A"), in document order."""
+        rows = self._conn.execute(
+            "SELECT chunk_id FROM chunks WHERE json_extract(chunk_json, '$.recommendation') = ? "
+            "ORDER BY doc_id, ordinal",
+            (number,),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def iter_sentence_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(chunk id, sentence-vector matrix) for every chunk, for the in-memory index."""
+        cursor = self._conn.execute(
+            "SELECT chunk_id, vector, sentence_vectors FROM chunks ORDER BY doc_id, ordinal"
+        )
+        for chunk_id, vector, sentences in cursor:
+            width = len(vector) // 4
+            yield chunk_id, np.frombuffer(sentences, dtype=np.float32).reshape(-1, width)
+
     def vectors(self, chunk_ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Passage vector and sentence-vector matrix for each known id."""
         ids = list(chunk_ids)

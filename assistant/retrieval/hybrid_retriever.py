@@ -7,6 +7,7 @@ whose metadata carries the same fields.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any, Literal
 
@@ -23,6 +24,11 @@ from assistant.retrieval.diversity import mmr_select
 from assistant.retrieval.filters import SearchFilters
 from assistant.retrieval.fusion import reciprocal_rank_fusion
 from assistant.retrieval.rerankers import SentenceReranker
+
+_RECOMMENDATION_NUMBER = re.compile(
+    r"\brecommendation\s+(?:no\.?\s*)?(\d{1,2}|[A-H])\b", re.IGNORECASE
+)
+NAMED_RECOMMENDATION_WEIGHT = 2.0
 
 
 class RetrievalResult:
@@ -54,6 +60,8 @@ class HybridRetriever(BaseRetriever):
     fetch_k: int = 40
     rerank_k: int = 30
     rrf_k: int = 60
+    bm25_weight: float = 1.0
+    sentence_weight: float = 0.5
     mmr_lambda: float = 0.75
     use_mmr: bool = True
 
@@ -82,12 +90,16 @@ class HybridRetriever(BaseRetriever):
 
         clock = time.perf_counter()
         rankings: list[list[str]] = []
+        weights: list[float] = []
         dense_scores: dict[str, float] = {}
         if self.mode in ("hybrid", "dense") and allowed != set():
             doc_list = sorted(allowed) if allowed is not None else None
             dense = self.store.vectors.query(query_vector, fetch_k, doc_list)
             dense_scores = dict(dense)
             rankings.append([chunk_id for chunk_id, _ in dense])
+            sentences = self.store.sentence_index().search(query_vector, fetch_k, allowed)
+            rankings.append([chunk_id for chunk_id, _ in sentences])
+            weights += [1.0, self.sentence_weight]
         timings["dense_ms"] = _ms_since(clock)
         clock = time.perf_counter()
         keyword_scores: dict[str, float] = {}
@@ -95,10 +107,16 @@ class HybridRetriever(BaseRetriever):
             keyword = self.store.keyword_index().search(question, fetch_k, allowed)
             keyword_scores = dict(keyword)
             rankings.append([chunk_id for chunk_id, _ in keyword])
+            weights.append(self.bm25_weight if self.mode == "hybrid" else 1.0)
         timings["bm25_ms"] = _ms_since(clock)
+        if self.mode == "hybrid":
+            named = self._named_recommendations(question, allowed)
+            if named:
+                rankings.append(named)
+                weights.append(NAMED_RECOMMENDATION_WEIGHT)
 
         clock = time.perf_counter()
-        fused = reciprocal_rank_fusion(rankings, k=self.rrf_k)[:rerank_k]
+        fused = reciprocal_rank_fusion(rankings, k=self.rrf_k, weights=weights)[:rerank_k]
         vectors = registry.vectors(chunk_id for chunk_id, _ in fused)
         chunks = registry.chunks([chunk_id for chunk_id, _ in fused])
         documents = self.store.document_metas()
@@ -136,6 +154,14 @@ class HybridRetriever(BaseRetriever):
         """Chunk ids in final order to ``depth`` without diversity (for retrieval benchmarks)."""
         result = self.retrieve(question, None, depth, depth=depth, diversify=False)
         return [p.chunk.chunk_id for p in result.passages]
+
+    def _named_recommendations(self, question: str, allowed: set[str] | None) -> list[str]:
+        """'What is recommendation 3 …?' names its passage exactly: look it up, don't guess."""
+        match = _RECOMMENDATION_NUMBER.search(question)
+        if not match:
+            return []
+        ids = self.store.registry.recommendation_chunk_ids(match.group(1).upper())
+        return [i for i in ids if allowed is None or i.split(":", 1)[0] in allowed]
 
     def _allowed_documents(self, filters: SearchFilters | None) -> set[str] | None:
         if filters is None or filters.is_empty():

@@ -1,0 +1,53 @@
+"""Dense search over every sentence of every passage, held in memory.
+
+A passage vector blurs a long passage; a question about one fact in it ("When did the study
+start?") matches the single sentence far better. The sentence vectors are stored at ingest,
+so this index is just one matrix loaded from the registry (rebuilt when the registry changes)
+and a matrix-vector product per query.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class SentenceIndex:
+    """All sentence vectors stacked, with the passage (and document) each belongs to."""
+
+    def __init__(self, matrix: np.ndarray, owners: list[str], generation: int) -> None:
+        self.matrix = matrix
+        self.owners = owners
+        self.generation = generation
+        self._owner_array = np.array(owners, dtype=object)
+        self._doc_array = np.array([o.split(":", 1)[0] for o in owners], dtype=object)
+
+    @classmethod
+    def from_registry(cls, registry) -> SentenceIndex:
+        generation = registry.generation()
+        blocks, owners = [], []
+        for chunk_id, matrix in registry.iter_sentence_vectors():
+            blocks.append(matrix)
+            owners.extend([chunk_id] * len(matrix))
+        if not blocks:
+            return cls(np.zeros((0, 0), dtype=np.float32), [], generation)
+        return cls(np.ascontiguousarray(np.vstack(blocks)), owners, generation)
+
+    def search(
+        self, query: np.ndarray, k: int, doc_ids: set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Top ``k`` passages by their best sentence's cosine with ``query``."""
+        if not self.owners or k <= 0:
+            return []
+        scores = self.matrix @ query
+        if doc_ids is not None:
+            scores = np.where(np.isin(self._doc_array, list(doc_ids)), scores, -np.inf)
+        best: dict[str, float] = {}
+        take = min(len(scores), k * 8)
+        for index in np.argpartition(-scores, take - 1)[:take]:
+            score = float(scores[index])
+            if score == -np.inf:
+                continue
+            owner = self.owners[index]
+            if score > best.get(owner, -np.inf):
+                best[owner] = score
+        return sorted(best.items(), key=lambda pair: -pair[1])[:k]
