@@ -1,0 +1,226 @@
+"""Helpers shared by the benchmark scripts: machine facts, progress bars, peak memory and
+writing one section of ``docs/BENCHMARKS.md`` without touching the others."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shlex
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from assistant.settings import PROJECT_ROOT
+
+BENCHMARKS_MD = PROJECT_ROOT / "docs" / "BENCHMARKS.md"
+err = Console(stderr=True, soft_wrap=True)
+
+INTRO = """# Benchmarks
+
+Measured figures for Strategy Assistant, each section with the date, the machine and the exact
+command that reproduces it. Benchmark data is read from the path given on the command line
+(`/work/shared/bench` here, see its README) and is never copied into this repository; built
+indexes are cached under `data/bench/`.
+"""
+
+
+def out_console() -> Console:
+    """stdout; tables keep their columns when piped to a file (rich assumes 80 there)."""
+    return Console() if sys.stdout.isatty() else Console(width=160)
+
+
+def machine() -> dict:
+    """CPU count, RAM, Python and load average: enough to judge whether figures compare."""
+    mem_kb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = (float("nan"),) * 3
+    return {
+        "cpus": os.cpu_count(),
+        "ram_gb": round(mem_kb / 1024 / 1024, 1) if mem_kb else None,
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "loadavg_1m": round(load[0], 2),
+    }
+
+
+def machine_line(info: dict | None = None) -> str:
+    info = info or machine()
+    return (
+        f"{info['cpus']} CPUs, {info['ram_gb']} GB RAM, Python {info['python']}, "
+        f"{info['platform']}; 1-minute load average at start {info['loadavg_1m']}"
+    )
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (``ru_maxrss`` is KiB on Linux)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def command_line() -> str:
+    """The command that was run, as a user would type it."""
+    argv = list(sys.argv)
+    if argv and argv[0].endswith("strategy-assistant"):
+        argv[0] = "strategy-assistant"
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+def now_stamp() -> str:
+    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+class _LineProgress:
+    """Progress for a log file (no terminal): a plain line at most every 30 s."""
+
+    def __init__(self, description: str, total: int | None) -> None:
+        self.description = description
+        self.total = total
+        self.done = 0
+        self.started = self.last = time.perf_counter()
+
+    def update(self, done: int, total: int | None = None, force: bool = False) -> None:
+        self.done = done
+        self.total = total if total is not None else self.total
+        now = time.perf_counter()
+        if force or now - self.last >= 30:
+            self.last = now
+            of = f"/{self.total}" if self.total else ""
+            err.print(f"{self.description}: {self.done}{of} ({now - self.started:.0f} s)")
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr (plain periodic lines when stderr is not a terminal);
+    yields ``advance(n)``."""
+    if not err.is_terminal:
+        line = _LineProgress(description, total)
+
+        def advance(n: int = 1) -> None:
+            line.update(line.done + n)
+
+        yield advance
+        line.update(line.done, force=True)
+        return
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+    with progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n=1: progress.advance(task, n)
+
+
+class StageProgress:
+    """Adapter from the ingest pipeline's ``progress(stage, done, total)`` to a rich bar."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.progress: Progress | _LineProgress | None = None
+        self.task = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not err.is_terminal:
+            if self.progress is None:
+                self.progress = _LineProgress(f"{self.label}: {stage}", total)
+            self.progress.update(done, total, force=done >= total)
+            return
+        if self.progress is None:
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} texts"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=err,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task(f"{self.label}: {stage}", total=total)
+        self.progress.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if isinstance(self.progress, Progress):
+            self.progress.stop()
+
+
+class Timer:
+    def __enter__(self) -> Timer:
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self.started
+
+
+def write_section(
+    heading: str, body: str, path: Path = BENCHMARKS_MD, sub: str | None = None
+) -> None:
+    """Replace (or append) the ``## heading`` section of BENCHMARKS.md with ``body``; with
+    ``sub``, only the ``### sub`` part of that section.
+
+    The file is re-read just before writing and every other section is kept byte for byte,
+    because other people own other sections.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.exists() else INTRO
+    lines = text.splitlines(keepends=True)
+    title = f"## {heading}"
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == title), None)
+    if start is None:
+        content = f"### {sub}\n\n{body.strip()}\n" if sub else f"{body.strip()}\n"
+        text = text.rstrip("\n") + f"\n\n{title}\n\n{content}"
+        path.write_text(text, encoding="utf-8")
+        return
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+        len(lines),
+    )
+    if sub is None:
+        section = [f"{title}\n\n{body.strip()}\n\n"]
+    else:
+        part = lines[start + 1 : end]
+        sub_title = f"### {sub}"
+        s_start = next((i for i, line in enumerate(part) if line.rstrip() == sub_title), None)
+        block = f"{sub_title}\n\n{body.strip()}\n\n"
+        if s_start is None:
+            kept = "".join(part).rstrip("\n")
+            section = [title, "\n", kept + "\n\n" if kept.strip() else "\n", block]
+        else:
+            s_end = next(
+                (i for i in range(s_start + 1, len(part)) if part[i].startswith("### ")),
+                len(part),
+            )
+            section = [title, "\n", *part[:s_start], block, *part[s_end:]]
+    new = "".join(lines[:start]) + "".join(section) + "".join(lines[end:])
+    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def save_json(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
