@@ -94,6 +94,10 @@ def eval_command(
     max_support_loss: Annotated[
         float, typer.Option(help="--calibrate: answer support that may be given up.")
     ] = 0.02,
+    write_docs: Annotated[
+        bool,
+        typer.Option(help="Also write the tables into docs/BENCHMARKS.md (Retrieval quality)."),
+    ] = False,
 ) -> None:
     """Run the known-findings questions through the real service and score the answers."""
     from eval.questions import QuestionFileError, load_questions, select
@@ -109,7 +113,14 @@ def eval_command(
     try:
         if calibrate:
             code = _calibrate(
-                service, chosen, all_questions, settings, subset, max_support_loss, as_json
+                service,
+                chosen,
+                all_questions,
+                settings,
+                subset,
+                max_support_loss,
+                as_json,
+                write_docs,
             )
         else:
             code = _evaluate(
@@ -123,6 +134,7 @@ def eval_command(
                 thresholds,
                 check,
                 live,
+                write_docs,
             )
     finally:
         service.close()
@@ -140,6 +152,7 @@ def _evaluate(
     thresholds_path,
     check,
     live,
+    write_docs=False,
 ) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -203,6 +216,15 @@ def _evaluate(
     else:
         reporting.print_report(result, out_console())
     err.print(f"Reports: {json_path} and {md_path}")
+    if write_docs:
+        from eval.bench.common import write_section
+
+        write_section(
+            "Retrieval quality",
+            reporting.docs_markdown(result, md_path),
+            sub="Known-findings questions (seed corpus)",
+        )
+        err.print("docs/BENCHMARKS.md: known-findings table updated")
     if breaches:
         err.print(f"[red]{len(breaches)} threshold(s) broken[/red] ({section_name}):")
         for breach in breaches:
@@ -213,7 +235,9 @@ def _evaluate(
     return 0
 
 
-def _calibrate(service, chosen, all_questions, settings, subset, max_support_loss, as_json) -> int:
+def _calibrate(
+    service, chosen, all_questions, settings, subset, max_support_loss, as_json, write_docs=False
+) -> int:
     from datetime import datetime
 
     from rich.table import Table
@@ -288,6 +312,14 @@ def _calibrate(service, chosen, all_questions, settings, subset, max_support_los
             f"ASSISTANT_ABSTAIN_THRESHOLD."
         )
     err.print(f"Curve written to {path}")
+    if write_docs:
+        from eval.bench.common import write_section
+        from eval.report import calibration_markdown
+
+        write_section(
+            "Retrieval quality", calibration_markdown(payload), sub="Abstention calibration"
+        )
+        err.print("docs/BENCHMARKS.md: calibration updated")
     return 0
 
 

@@ -36,6 +36,10 @@ def fmt(metric: str, value) -> str:
     return f"{value:.3f}"
 
 
+def settings_text(settings: dict | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in (settings or {}).items())
+
+
 def git_commit() -> str | None:
     try:
         out = subprocess.run(
@@ -124,7 +128,7 @@ def markdown(report: dict) -> str:
         f"- commit: {report.get('commit')}",
         f"- questions: {report.get('questions_file')} ({summary['questions']} questions, "
         f"{summary['answerable']} answerable, {summary['unanswerable']} unanswerable)",
-        f"- settings: {report.get('settings')}",
+        f"- settings: {settings_text(report.get('settings'))}",
         f"- thresholds: {'passed' if report['thresholds']['passed'] else 'FAILED'}",
         "",
         "| metric | value |",
@@ -176,3 +180,104 @@ def write_reports(report: dict, reports_dir: Path, prefix: str = "eval") -> tupl
     json_path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     md_path.write_text(markdown(report), encoding="utf-8")
     return json_path, md_path
+
+
+def docs_markdown(report: dict, md_path: Path | None = None) -> str:
+    """The known-findings tables for docs/BENCHMARKS.md (no per-question detail)."""
+    from eval.bench.common import command_line, machine_line
+
+    summary = report["summary"]
+    lines = [
+        f"Measured {report['created']} (commit {report.get('commit')}) on {machine_line()}.",
+        "",
+        "Reproduce with:",
+        "",
+        "```bash",
+        command_line(),
+        "```",
+        "",
+        f"{summary['questions']} questions of `{report.get('questions_file')}` "
+        f"({summary['answerable']} answerable, {summary['unanswerable']} unanswerable) through "
+        f"the real service ({settings_text(report.get('settings'))})."
+        + (f" Per-question report: `{md_path}` (not in git)." if md_path else ""),
+        "",
+        "| metric | value |",
+        "|---|---:|",
+    ]
+    for key, label in METRIC_LABELS.items():
+        lines.append(f"| {label} | {fmt(key, summary.get(key))} |")
+    lines += [
+        "",
+        "| kind | " + " | ".join(label for _, label in PER_KIND_COLUMNS) + " |",
+        "|---|" + "---:|" * len(PER_KIND_COLUMNS),
+    ]
+    for kind in sorted(report["per_kind"]):
+        values = report["per_kind"][kind]
+        cells = [fmt(key, values.get(key)) for key, _ in PER_KIND_COLUMNS]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Retrieval metrics are over the passages each answer was built from (top_k); a passage "
+        "is relevant when it contains a key phrase. Thresholds: "
+        f"{'passed' if report['thresholds']['passed'] else 'FAILED'} "
+        f"({report.get('thresholds_section')}).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def calibration_markdown(payload: dict) -> str:
+    from eval.bench.common import command_line, machine_line
+
+    best = payload["recommended"]
+    lines = [
+        f"Measured {payload['created']} on {machine_line()}.",
+        "",
+        "Reproduce with:",
+        "",
+        "```bash",
+        command_line(),
+        "```",
+        "",
+        f"The extractive answerer's abstain threshold swept over {payload['questions']} "
+        "questions (each retrieved once through the real service; every threshold answers "
+        "from the same retrieval). Recommended: the best abstention F1 whose answer support "
+        f"stays within {best['max_support_loss']:.2f} of the best on the curve.",
+        "",
+        "| threshold | abstention precision | abstention recall | abstention F1 | "
+        "answer support | answerable abstained |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for point in payload["curve"]:
+        if round(point["threshold"] * 100) % 2 and point["threshold"] not in (
+            best["threshold"],
+            payload["current_threshold"],
+        ):
+            continue  # every other row keeps the table short; the JSON has them all
+        mark = []
+        if abs(point["threshold"] - best["threshold"]) < 1e-9:
+            mark.append("recommended")
+        if abs(point["threshold"] - payload["current_threshold"]) < 1e-9:
+            mark.append("current")
+        label = f"{point['threshold']:.2f}" + (f" ({', '.join(mark)})" if mark else "")
+        lines.append(
+            f"| {label} | {point['abstention_precision']:.3f} | "
+            f"{point['abstention_recall']:.3f} | {point['abstention_f1']:.3f} | "
+            f"{point['answer_support']:.3f} | {point['false_abstention_rate']:.3f} |"
+        )
+    evidence = payload["best_evidence"]
+    answerable = evidence["answerable"]
+    unanswerable = sorted(evidence["unanswerable"].values())
+    lines += [
+        "",
+        f"Recommended abstain threshold: **{best['threshold']:.2f}** (abstention F1 "
+        f"{best['abstention_f1']:.3f}, answer support {best['answer_support']:.3f}); "
+        f"current default {payload['current_threshold']}.",
+        "",
+        "Best evidence score per question: answerable median "
+        f"{answerable[len(answerable) // 2]:.3f} (min {answerable[0]:.3f}); unanswerable median "
+        f"{unanswerable[len(unanswerable) // 2]:.3f} (range {unanswerable[0]:.3f}–"
+        f"{unanswerable[-1]:.3f}).",
+        "",
+    ]
+    return "\n".join(lines)

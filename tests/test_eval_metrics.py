@@ -455,3 +455,62 @@ def test_write_reports_json_and_markdown(tmp_path: Path):
     assert "answered an unanswerable question" in text
     assert "Threshold breaches" in text
     assert markdown(report) == text
+
+
+# -- docs/BENCHMARKS.md sections ----------------------------------------------------------------
+def test_write_section_replaces_only_its_own_section(tmp_path: Path):
+    from eval.bench.common import write_section
+
+    path = tmp_path / "BENCHMARKS.md"
+    theirs = "## API load\n\nTheir figures.  \n\n| a | b |\n|---|---|\n"
+    path.write_text("# Benchmarks\n\nIntro.\n\n" + theirs)
+    write_section("Ingest", "first", path)
+    write_section("Retrieval quality", "public", path, sub="Public benchmarks")
+    write_section("Retrieval quality", "known", path, sub="Known findings")
+    write_section("Ingest", "second", path)
+    write_section("Retrieval quality", "public 2", path, sub="Public benchmarks")
+    text = path.read_text()
+    assert theirs in text
+    assert text.count("## Ingest") == 1 and "first" not in text and "second" in text
+    assert text.index("### Public benchmarks") < text.index("### Known findings")
+    assert "public 2" in text and "\npublic\n" not in text and "known" in text
+
+
+def test_write_section_creates_the_file_with_an_intro(tmp_path: Path):
+    from eval.bench.common import write_section
+
+    path = tmp_path / "docs" / "BENCHMARKS.md"
+    write_section("Query latency", "body", path)
+    text = path.read_text()
+    assert text.startswith("# Benchmarks") and text.endswith("## Query latency\n\nbody\n")
+
+
+# -- benchmark readers -------------------------------------------------------------------------
+def test_beir_and_squad_readers(tmp_path: Path):
+    from eval.bench.datasets import load_beir, load_squad, sample_queries
+
+    beir = tmp_path / "beir"
+    beir.mkdir()
+    (beir / "corpus.jsonl").write_text(
+        '{"_id": "d1", "title": "T1", "text": "one"}\n{"_id": "d2", "title": "", "text": "two"}\n'
+    )
+    (beir / "queries.jsonl").write_text(
+        '{"_id": "q1", "text": "first?"}\n{"_id": "q2", "text": "unjudged?"}\n'
+    )
+    (beir / "qrels_test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td2\t1\n")
+    data = load_beir(beir, "test")
+    assert [d.doc_id for d in data.docs] == ["d1", "d2"]
+    assert data.queries == {"q1": "first?"} and data.qrels == {"q1": {"d2": 1}}
+
+    squad = tmp_path / "dev.json"
+    paragraphs = [
+        {"context": f"Paragraph {i}.", "qas": [{"id": f"a{i}", "question": f"{i}?"}]}
+        for i in range(5)
+    ]
+    squad.write_text(json.dumps({"data": [{"title": "Some_Title", "paragraphs": paragraphs}]}))
+    data = load_squad(squad, name="squad")
+    assert len(data.docs) == 5 and data.docs[0].title == "Some Title"
+    assert data.qrels["a3"] == {"p000-003": 1}
+    first = sample_queries(data, 2)
+    assert first.queries == sample_queries(data, 2).queries and len(first.queries) == 2
+    assert "2 of 5" in first.notes[0]
