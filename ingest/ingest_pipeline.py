@@ -173,7 +173,11 @@ class IngestPipeline:
             None,
         )
         if existing is not None and entry is None:  # re-upload: keep the indexed version as is
-            report.unchanged.append(existing)
+            if existing == slugify(Path(file_name).stem):
+                report.unchanged.append(existing)
+            else:
+                report.duplicates[file_name] = existing
+                report.skipped.append((file_name, f"same content as indexed document {existing}"))
             self._finish(report, started)
             return report, existing
         item = self._prepare(data, suffix, file_name, entry, f"upload:{file_name}", {}, report)
