@@ -1,11 +1,13 @@
 """Abstention calibration: sweep the extractive answerer's abstain threshold over the questions.
 
 Each question is retrieved once through the real service (follow-ups with their history);
-then, for every threshold, a fresh ``ExtractiveAnswerer`` answers from the same retrieval
-result, which is exactly what the service would do with that threshold. The recommended value
-maximises the F1 of abstention on the unanswerable questions among thresholds that keep answer
-support on the answerable questions within ``max_support_loss`` of the best support on the
-curve; ties go to the middle of the best plateau (the value least sensitive to small shifts).
+then, for every threshold, the service's own answering step (``answer_items``: its checks
+before answering, then the extractive answerer with that threshold) answers from the same
+retrieval result, which is exactly what ``ask`` would return with that threshold. The
+recommended value maximises the F1 of abstention on the unanswerable questions among
+thresholds that keep answer support on the answerable questions within ``max_support_loss``
+of the best support on the curve; ties go to the middle of the best plateau (the value least
+sensitive to small shifts).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.extractive_answerer import ExtractiveAnswerer, evidence_sentences
+from assistant.answering.extractive_answerer import evidence_sentences
+from assistant.models import Answer
 from eval.known_findings import CapturingRetriever, history_for
 from eval.metrics import abstention_scores, answer_supported
 from eval.questions import Question
@@ -25,6 +28,24 @@ class Retrieved:
     question: Question
     result: object  # RetrievalResult
     best_evidence: float
+    standalone: str
+    history: list
+
+
+def answer_at(service, row: Retrieved, threshold: float) -> Answer:
+    """What ``service.ask`` answers from ``row``'s retrieval with ``threshold`` (extractive)."""
+    extractive = service.extractive
+    saved = (extractive.abstain_threshold, service.llm)
+    extractive.abstain_threshold, service.llm = threshold, None
+    try:
+        if hasattr(service, "answer_items"):
+            items = service.answer_items(
+                row.question.question, row.standalone, row.result, row.history
+            )
+            return [item for item in items if isinstance(item, Answer)][-1]
+        return extractive.answer(row.question.question, row.result)
+    finally:
+        extractive.abstain_threshold, service.llm = saved
 
 
 def retrieve_all(service, questions: list[Question], all_questions: list[Question], advance=None):
@@ -41,10 +62,13 @@ def retrieve_all(service, questions: list[Question], all_questions: list[Questio
                 if parent.id not in answers:
                     answers[parent.id] = service.ask(parent.question)
                 history = history_for(parent, answers[parent.id])
-            answers[q.id] = service.ask(q.question, history)
+            answer = service.ask(q.question, history)
+            answers[q.id] = answer
             result = capturing.last
             scored = evidence_sentences(q.question, result)
-            rows.append(Retrieved(q, result, scored[0].score if scored else 0.0))
+            best = scored[0].score if scored else 0.0
+            standalone = answer.rewritten_question or q.question
+            rows.append(Retrieved(q, result, best, standalone, history))
             if advance:
                 advance(1)
     finally:
@@ -52,15 +76,12 @@ def retrieve_all(service, questions: list[Question], all_questions: list[Questio
     return rows
 
 
-def sweep(
-    rows: list[Retrieved], thresholds: list[float], max_sentences: int
-) -> list[dict[str, float]]:
+def sweep(service, rows: list[Retrieved], thresholds: list[float]) -> list[dict[str, float]]:
     curve = []
     for threshold in thresholds:
-        answerer = ExtractiveAnswerer(threshold, max_sentences)
         abstained, unanswerable, supported = [], [], []
         for row in rows:
-            answer = answerer.answer(row.question.question, row.result)
+            answer = answer_at(service, row, threshold)
             abstained.append(answer.abstained)
             unanswerable.append(not row.question.answerable)
             if row.question.answerable:
@@ -105,11 +126,13 @@ def recommend(curve: list[dict[str, float]], max_support_loss: float = 0.02) -> 
             runs.append([point])
     longest = max(runs, key=len)
     chosen = longest[(len(longest) - 1) // 2]
+    unconstrained = max(curve, key=lambda p: (p["abstention_f1"], p["answer_support"]))
     return {
         **chosen,
         "best_support_on_curve": best_support,
         "max_support_loss": max_support_loss,
         "plateau": [longest[0]["threshold"], longest[-1]["threshold"]],
+        "best_f1_any_support": unconstrained,
     }
 
 

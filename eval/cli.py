@@ -235,6 +235,29 @@ def _evaluate(
     return 0
 
 
+def calibration_summary(best: dict, current: float) -> str:
+    low, high = best["plateau"]
+    text = (
+        f"Recommended abstain threshold: {best['threshold']:.2f} (abstention F1 "
+        f"{best['abstention_f1']:.3f}, precision {best['abstention_precision']:.3f}, recall "
+        f"{best['abstention_recall']:.3f}; answer support {best['answer_support']:.3f}, best on "
+        f"the curve {best['best_support_on_curve']:.3f}); every threshold from {low:.2f} to "
+        f"{high:.2f} scores the same. "
+    )
+    if low - 1e-9 <= current <= high + 1e-9:
+        text += f"The current setting {current} is on that plateau: no change needed. "
+    else:
+        text += f"Current setting: {current}; set ASSISTANT_ABSTAIN_THRESHOLD. "
+    other = best["best_f1_any_support"]
+    if other["abstention_f1"] > best["abstention_f1"] + 1e-9:
+        text += (
+            f"Without the support budget the best F1 is {other['abstention_f1']:.3f} at "
+            f"{other['threshold']:.2f}, costing answer support "
+            f"{best['best_support_on_curve'] - other['answer_support']:.3f}."
+        )
+    return text
+
+
 def _calibrate(
     service, chosen, all_questions, settings, subset, max_support_loss, as_json, write_docs=False
 ) -> int:
@@ -250,7 +273,7 @@ def _calibrate(
     if not any(not r.question.answerable for r in rows):
         err.print("[red]Calibration needs unanswerable questions in the selection.[/red]")
         return 2
-    curve = sweep(rows, default_thresholds(), service.extractive.max_sentences)
+    curve = sweep(service, rows, default_thresholds())
     best = recommend(curve, max_support_loss)
     current = service.extractive.abstain_threshold
     evidence = {
@@ -302,15 +325,7 @@ def _calibrate(
                 style=style,
             )
         out_console().print(table)
-        out_console().print(
-            f"Recommended abstain threshold: [bold]{best['threshold']:.2f}[/bold] "
-            f"(abstention F1 {best['abstention_f1']:.3f}, precision "
-            f"{best['abstention_precision']:.3f}, recall {best['abstention_recall']:.3f}; "
-            f"answer support {best['answer_support']:.3f}, best on the curve "
-            f"{best['best_support_on_curve']:.3f}; plateau {best['plateau'][0]:.2f}–"
-            f"{best['plateau'][1]:.2f}). Current setting: {current}. Set it with "
-            f"ASSISTANT_ABSTAIN_THRESHOLD."
-        )
+        out_console().print(calibration_summary(best, current))
     err.print(f"Curve written to {path}")
     if write_docs:
         from eval.bench.common import write_section

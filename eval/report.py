@@ -268,11 +268,11 @@ def calibration_markdown(payload: dict) -> str:
     evidence = payload["best_evidence"]
     answerable = evidence["answerable"]
     unanswerable = sorted(evidence["unanswerable"].values())
+    from eval.cli import calibration_summary
+
     lines += [
         "",
-        f"Recommended abstain threshold: **{best['threshold']:.2f}** (abstention F1 "
-        f"{best['abstention_f1']:.3f}, answer support {best['answer_support']:.3f}); "
-        f"current default {payload['current_threshold']}.",
+        calibration_summary(best, payload["current_threshold"]),
         "",
         "Best evidence score per question: answerable median "
         f"{answerable[len(answerable) // 2]:.3f} (min {answerable[0]:.3f}); unanswerable median "
