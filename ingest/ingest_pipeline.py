@@ -26,7 +26,8 @@ from ingest.manifest import MANIFEST_NAME, build_meta, load_manifest, slugify
 from ingest.structured_chunker import CHUNKER_VERSION, StructuredChunker
 
 ProgressCallback = Callable[[str, int, int], None]
-_ENCODE_SLICE = 256
+_ENCODE_SLICE = 512
+_GROUP_TEXTS = 4096
 
 
 class IngestError(Exception):
@@ -57,6 +58,10 @@ class _Prepared:
     chunks: list[Chunk]
     embed_texts: list[str]
     is_update: bool
+
+
+def _sentences_of(item: _Prepared) -> list[str]:
+    return [s for chunk in item.chunks for s in (chunk.sentences() or [chunk.text])]
 
 
 def content_hash(data: bytes, entry: dict | None, pipeline: str = "") -> str:
@@ -266,33 +271,55 @@ class IngestPipeline:
     def _embed_and_commit(
         self, prepared: list[_Prepared], report: IngestReport, progress: ProgressCallback | None
     ) -> None:
-        """Embed passages and their sentences in large batches, committing document by document."""
-        total = sum(len(p.chunks) + sum(len(c.sentence_spans) for c in p.chunks) for p in prepared)
+        """Embed passages and sentences, then commit document by document.
+
+        Documents are embedded in groups of up to ``_GROUP_TEXTS`` texts, longest first across
+        the whole group: batches of similar length waste little on padding, which is most of
+        the gap to a bare ``encode`` call. An interrupted run loses at most one group's work.
+        """
+        texts_of = [item.embed_texts + _sentences_of(item) for item in prepared]
+        total = sum(len(texts) for texts in texts_of)
         done = 0
         if progress:
             progress("embedding", 0, total)
-        for item in prepared:
-            sentences = [s for chunk in item.chunks for s in (chunk.sentences() or [chunk.text])]
-            texts = item.embed_texts + sentences
-            started = time.perf_counter()
-            vectors = []
-            for start in range(0, len(texts), _ENCODE_SLICE):
-                vectors.append(encode_texts(self.embeddings, texts[start : start + _ENCODE_SLICE]))
-                done += len(texts[start : start + _ENCODE_SLICE])
-                if progress:
-                    progress("embedding", done, total)
-            matrix = np.vstack(vectors)
-            report.embed_seconds += time.perf_counter() - started
-            passage_vectors = matrix[: len(item.chunks)]
-            sentence_vectors, cursor = [], len(item.chunks)
-            for chunk in item.chunks:
-                count = max(1, len(chunk.sentence_spans))
-                sentence_vectors.append(matrix[cursor : cursor + count])
-                cursor += count
-            self._commit(item, passage_vectors, sentence_vectors)
-            report.chunks_embedded += len(item.chunks)
-            report.texts_embedded += len(texts)
-            (report.updated if item.is_update else report.added).append(item.document.meta.doc_id)
+        group: list[int] = []
+        group_size = 0
+        for index, texts in enumerate(texts_of):
+            group.append(index)
+            group_size += len(texts)
+            if group_size >= _GROUP_TEXTS or index == len(prepared) - 1:
+                all_texts = [text for i in group for text in texts_of[i]]
+                started = time.perf_counter()
+                order = sorted(range(len(all_texts)), key=lambda i: -len(all_texts[i]))
+                matrix: np.ndarray | None = None
+                for first in range(0, len(order), _ENCODE_SLICE):
+                    positions = order[first : first + _ENCODE_SLICE]
+                    vectors = encode_texts(self.embeddings, [all_texts[i] for i in positions])
+                    if matrix is None:
+                        matrix = np.zeros((len(all_texts), vectors.shape[1]), dtype=np.float32)
+                    matrix[positions] = vectors
+                    done += len(positions)
+                    if progress:
+                        progress("embedding", done, total)
+                report.embed_seconds += time.perf_counter() - started
+                cursor = 0
+                for i in group:
+                    count = len(texts_of[i])
+                    self._commit_embedded(prepared[i], matrix[cursor : cursor + count], report)
+                    cursor += count
+                group, group_size = [], 0
+
+    def _commit_embedded(self, item: _Prepared, matrix: np.ndarray, report: IngestReport) -> None:
+        passage_vectors = matrix[: len(item.chunks)]
+        sentence_vectors, cursor = [], len(item.chunks)
+        for chunk in item.chunks:
+            count = max(1, len(chunk.sentence_spans))
+            sentence_vectors.append(matrix[cursor : cursor + count])
+            cursor += count
+        self._commit(item, passage_vectors, sentence_vectors)
+        report.chunks_embedded += len(item.chunks)
+        report.texts_embedded += len(matrix)
+        (report.updated if item.is_update else report.added).append(item.document.meta.doc_id)
 
     def _commit(self, item: _Prepared, vectors: np.ndarray, sentence_vectors: list) -> None:
         meta = item.document.meta
