@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -180,6 +179,3 @@ def main() -> None:
     except BrokenPipeError:  # `… | head` closed the pipe: not an error
         sys.stderr.close()
 
-
-def _dump(obj) -> str:
-    return json.dumps(obj, indent=2, default=str)
