@@ -510,7 +510,13 @@ def test_beir_and_squad_readers(tmp_path: Path):
     squad.write_text(json.dumps({"data": [{"title": "Some_Title", "paragraphs": paragraphs}]}))
     data = load_squad(squad, name="squad")
     assert len(data.docs) == 5 and data.docs[0].title == "Some Title"
-    assert data.qrels["a3"] == {"p000-003": 1}
+    assert data.qrels["a3"] == {"p000-003": 1} and not data.notes
+    paragraphs[4]["qas"].append({"id": "dup", "question": "1?"})  # same text as a1
+    squad.write_text(json.dumps({"data": [{"title": "Some_Title", "paragraphs": paragraphs}]}))
+    merged = load_squad(squad, name="squad")
+    assert merged.qrels["a1"] == {"p000-001": 1, "p000-004": 1} and "dup" not in merged.qrels
+    assert "6 questions, 5 distinct" in merged.notes[0]
+    data = load_squad(squad, name="squad")
     first = sample_queries(data, 2)
     assert first.queries == sample_queries(data, 2).queries and len(first.queries) == 2
-    assert "2 of 5" in first.notes[0]
+    assert "2 of 5" in first.notes[-1]

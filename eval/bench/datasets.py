@@ -71,14 +71,20 @@ def load_beir(folder: Path, split: str = "test") -> RetrievalSet:
 
 def load_squad(path: Path, name: str | None = None) -> RetrievalSet:
     """SQuAD-format JSON as paragraph retrieval: each paragraph is a document titled by its
-    article; a question's one relevant document is the paragraph it was asked about
-    (subsample questions with ``sample_queries``; the corpus stays whole)."""
+    article; a question's relevant documents are the paragraphs it was asked about.
+
+    The same question text asked of several paragraphs (PolicyQA asks "For what purpose do
+    you use my data?" of 51 paragraphs of 20 policies) is one query with all of them relevant:
+    counting each copy with only its own paragraph would score a correct answer as a miss.
+    Subsample with ``sample_queries``; the corpus stays whole."""
     path = Path(path).expanduser()
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     docs: list[BenchDoc] = []
     queries: dict[str, str] = {}
     qrels: dict[str, dict[str, int]] = {}
     seen_contexts: dict[str, str] = {}
+    by_text: dict[str, str] = {}
+    asked = 0
     for a_index, article in enumerate(data):
         title = str(article.get("title") or f"article {a_index}").replace("_", " ")
         for p_index, paragraph in enumerate(article["paragraphs"]):
@@ -89,10 +95,18 @@ def load_squad(path: Path, name: str | None = None) -> RetrievalSet:
                 seen_contexts[context] = doc_id
                 docs.append(BenchDoc(doc_id, title, context))
             for qa in paragraph.get("qas", []):
-                qid = str(qa["id"])
-                queries[qid] = qa["question"]
-                qrels[qid] = {doc_id: 1}
-    return RetrievalSet(name or path.parent.name, docs, queries, qrels)
+                text = qa["question"].strip()
+                qid = by_text.setdefault(text, str(qa["id"]))
+                queries[qid] = text
+                qrels.setdefault(qid, {})[doc_id] = 1
+                asked += 1
+    notes = []
+    if len(queries) < asked:
+        notes.append(
+            f"{asked} questions, {len(queries)} distinct; a question asked of several "
+            "paragraphs counts once with all of them relevant"
+        )
+    return RetrievalSet(name or path.parent.name, docs, queries, qrels, notes)
 
 
 def sample_queries(dataset: RetrievalSet, max_queries: int | None, seed: int = 13) -> RetrievalSet:

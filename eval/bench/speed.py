@@ -130,7 +130,13 @@ def run_seed_ingest(settings: Settings, write_docs: bool, embeddings=None) -> di
             "seed corpus", settings.corpus_dir, settings, embeddings, Path(tmp) / "data"
         )
         service.close()
-    report = {"machine": info, "date": now_stamp(), "command": command_line(), "ingest": [row]}
+    report = {
+        "machine": info,
+        "date": now_stamp(),
+        "commit": _commit(),
+        "command": command_line(),
+        "ingest": [row],
+    }
     _print_ingest([row])
     _save(settings, "bench-ingest", report)
     if write_docs:
@@ -170,7 +176,8 @@ def _print_ingest(rows: list[dict]) -> None:
 
 def ingest_markdown(report: dict) -> str:
     lines = [
-        f"Measured {report['date']} on {machine_line(report['machine'])}.",
+        f"Measured {report['date']} (commit {report.get('commit')}) on "
+        f"{machine_line(report['machine'])}.",
         "",
         "Reproduce with:",
         "",
@@ -385,6 +392,7 @@ def run(
     report: dict = {
         "machine": info,
         "date": now_stamp(),
+        "commit": _commit(),
         "command": command_line(),
         "ingest": [],
         "latency": [],
@@ -492,7 +500,8 @@ def _print_latency(rows: list[dict]) -> None:
 
 def latency_markdown(report: dict) -> str:
     lines = [
-        f"Measured {report['date']} on {machine_line(report['machine'])}.",
+        f"Measured {report['date']} (commit {report.get('commit')}) on "
+        f"{machine_line(report['machine'])}.",
         "",
         "Reproduce with:",
         "",
@@ -537,6 +546,12 @@ def latency_markdown(report: dict) -> str:
         lines.append(f"| {r['label']} | " + " | ".join(cells) + " |")
     lines += ["", f"Peak RSS of the whole run: {report['peak_rss_mb']:.0f} MB.", ""]
     return "\n".join(lines)
+
+
+def _commit() -> str | None:
+    from eval.report import git_commit
+
+    return git_commit()
 
 
 def _save(settings: Settings, prefix: str, report: dict) -> None:
