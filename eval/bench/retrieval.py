@@ -36,7 +36,7 @@ from eval.bench.common import (
     write_section,
 )
 from eval.bench.datasets import RetrievalSet, load_beir, load_squad, sample_queries
-from eval.bench.index_cache import BuiltIndex, build_index
+from eval.bench.index_cache import BuiltIndex, build_index, ingest_code_fingerprint
 from eval.metrics import first_hit_rank, hit_at, mean, ndcg_at, recall_at, reciprocal_rank
 
 VARIANTS = {
@@ -277,6 +277,8 @@ def run(
             "documents": documents,
             "passages": passages,
             "queries": len(dataset.queries),
+            "relevant_per_query": sum(len(r) for r in dataset.qrels.values())
+            / max(1, len(dataset.qrels)),
             "notes": dataset.notes,
             "index": built.meta,
             "index_reused": built.reused,
@@ -395,15 +397,31 @@ def markdown(report: dict) -> str:
                 f"{best[0]:.3f}). References: BM25 0.662 measured elsewhere, 0.665 in the BEIR "
                 "paper; all-MiniLM-L6-v2 dense 0.645 (MTEB).",
             ]
+        if entry["kind"] == "squad" and entry.get("relevant_per_query", 1) > 1.5:
+            lines += [
+                "",
+                f"On average {entry['relevant_per_query']:.1f} paragraphs are relevant per "
+                "query: the questions name no website and were annotated on paragraphs of "
+                "several policies, while many more paragraphs answer them for other policies "
+                "without being marked relevant. Every variant scores low for that reason; treat "
+                "these rows as a comparison between variants, not as an absolute level.",
+            ]
         index = entry["index"]
+        if index.get("ingest_code") and index["ingest_code"] != ingest_code_fingerprint():
+            lines += [
+                "",
+                f"The cached index was built by ingest code {index['ingest_code']} (now "
+                f"{ingest_code_fingerprint()}, a hash of `ingest/` and the embedding and BM25 "
+                "modules); `--rebuild` measures the current code.",
+            ]
         if index.get("ingest_seconds") is not None and not index.get("resumed"):
             embedding = index.get("embedding", "pipeline")
             if embedding == "pipeline":
                 how = "embedded by the pipeline"
             else:
                 how = (
-                    f"vectors {embedding}, {index.get('precompute_seconds', 0):.0f} s before "
-                    "the ingest"
+                    f"vectors {embedding}; that encoding took "
+                    f"{index.get('precompute_seconds', 0):.0f} s and ran before the ingest"
                 )
             lines += [
                 "",
