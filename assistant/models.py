@@ -140,4 +140,9 @@ class Answer(BaseModel):
     sentences: list[AnswerSentence] = Field(default_factory=list)
     backend: str = "extractive"
     notice: str | None = None
+    cached: bool = Field(
+        False,
+        description="Served from the answer cache: the same question, history, filters and "
+        "top_k were answered before over the same index.",
+    )
     timings: dict[str, float] = Field(default_factory=dict)

@@ -19,6 +19,7 @@ from assistant.answering.llm_answerer import LLMAnswerer, make_chat_model
 from assistant.answering.text_match import specific_terms
 from assistant.feedback_store import FeedbackStore
 from assistant.index.index_store import IndexStore
+from assistant.lru_cache import LRUCache
 from assistant.models import Answer, Chunk, DocumentMeta, Passage
 from assistant.retrieval.filters import SearchFilters
 from assistant.retrieval.hybrid_retriever import HybridRetriever
@@ -91,7 +92,9 @@ class AssistantService:
             fetch_k=settings.fetch_k,
             rrf_k=settings.rrf_k,
             mmr_lambda=settings.mmr_lambda,
+            query_cache=LRUCache(settings.query_cache_size),
         )
+        self.answer_cache: LRUCache[Answer] = LRUCache(settings.answer_cache_size)
         self.extractive = ExtractiveAnswerer(
             settings.abstain_threshold, settings.answer_max_sentences
         )
@@ -152,6 +155,16 @@ class AssistantService:
         started = time.perf_counter()
         question = self.check_question(question)
         history = history or []
+        key = self._answer_key(question, history, filters, top_k)
+        cached = self.answer_cache.get(key) if key is not None else None
+        if cached is not None:
+            answer = cached.model_copy(deep=True)
+            yield from _paragraph_pieces(answer.answer)
+            answer.cached = True
+            elapsed = round((time.perf_counter() - started) * 1000, 2)
+            answer.timings = {"cache_ms": elapsed, "total_ms": elapsed}
+            yield answer
+            return
         standalone = self.standalone_question(question, history)
         result = self.retriever.retrieve(standalone, filters, top_k)
         answer_started = time.perf_counter()
@@ -169,7 +182,29 @@ class AssistantService:
             "answer_ms": round((time.perf_counter() - answer_started) * 1000, 2),
             "total_ms": round((time.perf_counter() - started) * 1000, 2),
         }
+        if key is not None:
+            self.answer_cache.put(key, answer.model_copy(deep=True))
         yield answer
+
+    def _answer_key(
+        self,
+        question: str,
+        history: list[Turn],
+        filters: SearchFilters | None,
+        top_k: int | None,
+    ) -> tuple | None:
+        """What an extractive answer depends on; None when answers are not cached (LLM
+        answers vary between calls and may fall back on a transient error, so only the
+        deterministic extractive answerer is cached)."""
+        if self.llm is not None or not self.answer_cache.enabled:
+            return None
+        return (
+            self.store.registry.generation(),
+            question,
+            tuple((turn.role, turn.content) for turn in history),
+            None if filters is None or filters.is_empty() else filters.model_dump_json(),
+            top_k or self.settings.top_k,
+        )
 
     def answer_items(
         self, question: str, standalone: str, result, history: list[Turn]
@@ -184,9 +219,7 @@ class AssistantService:
             yield from self.llm.stream(question, result, history)
         else:
             answer = self.extractive.answer(question, result)
-            paragraphs = answer.answer.split("\n\n")
-            for index, paragraph in enumerate(paragraphs):
-                yield paragraph + ("\n\n" if index + 1 < len(paragraphs) else "")
+            yield from _paragraph_pieces(answer.answer)
             yield answer
 
     def standalone_question(self, question: str, history: list[Turn]) -> str:
@@ -316,3 +349,10 @@ class AssistantService:
     def close(self) -> None:
         self.feedback.close()
         self.store.close()
+
+
+def _paragraph_pieces(text: str) -> Iterator[str]:
+    """An extractive answer streamed paragraph by paragraph (joined, they are ``text``)."""
+    paragraphs = text.split("\n\n")
+    for index, paragraph in enumerate(paragraphs):
+        yield paragraph + ("\n\n" if index + 1 < len(paragraphs) else "")

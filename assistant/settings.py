@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     )
     answer_max_sentences: int = Field(5, ge=1, le=20)
     max_question_chars: int = Field(2000, ge=10)
+    answer_cache_size: int = Field(
+        1024,
+        ge=0,
+        description="Extractive answers kept for repeated questions (0: off); keyed by the "
+        "question, history, filters, top_k and index generation.",
+    )
+    query_cache_size: int = Field(
+        4096, ge=0, description="Question vectors kept for repeated questions (0: off)."
+    )
 
     llm: Literal["none", "openai", "ollama"] = "none"
     llm_base_url: str | None = None

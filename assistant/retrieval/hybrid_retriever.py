@@ -64,6 +64,7 @@ class HybridRetriever(BaseRetriever):
     sentence_weight: float = 0.5
     mmr_lambda: float = 0.75
     use_mmr: bool = True
+    query_cache: Any = None  # an LRUCache of question -> vector, or None
 
     def retrieve(
         self,
@@ -85,7 +86,7 @@ class HybridRetriever(BaseRetriever):
         clock = time.perf_counter()
         registry = self.store.registry
         allowed = self._allowed_documents(filters)
-        query_vector = encode_query(self.embeddings, question)
+        query_vector = self._query_vector(question)
         timings["embed_ms"] = _ms_since(clock)
 
         clock = time.perf_counter()
@@ -149,6 +150,17 @@ class HybridRetriever(BaseRetriever):
             passage_vectors = {cid: pair[0] for cid, pair in vectors.items()}
             ranked = mmr_select(ranked, passage_vectors, k, self.mmr_lambda)
         return RetrievalResult(ranked[:k], query_vector, sentence_vectors, timings)
+
+    def _query_vector(self, question: str) -> np.ndarray:
+        """The question's vector, from the cache when the same text was asked before."""
+        cache = self.query_cache
+        vector = cache.get(question) if cache is not None else None
+        if vector is None:
+            vector = encode_query(self.embeddings, question)
+            vector.flags.writeable = False  # shared between requests through the cache
+            if cache is not None:
+                cache.put(question, vector)
+        return vector
 
     def rank_all(self, question: str, depth: int) -> list[str]:
         """Chunk ids in final order to ``depth`` without diversity (for retrieval benchmarks)."""
