@@ -6,6 +6,7 @@ nothing is ever downloaded at run time. Vectors are L2-normalised: a dot product
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import threading
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+logger = logging.getLogger(__name__)
 BUNDLED = "bundled"
 MAX_QUERY_BATCH = 64
 
@@ -44,9 +46,18 @@ def resolve_model_path(name: str) -> Path:
 class SentenceTransformerEmbeddings(Embeddings):
     """A thread-safe, offline sentence-transformers encoder."""
 
-    def __init__(self, model: str = BUNDLED, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        model: str = BUNDLED,
+        device: str = "cpu",
+        batch_size: int = 64,
+        query_backend: str = "onnx",
+        cache_dir: Path | None = None,
+    ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be positive")
+        if query_backend not in ("onnx", "torch"):
+            raise ValueError(f"query_backend must be 'onnx' or 'torch', not {query_backend!r}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -65,6 +76,22 @@ class SentenceTransformerEmbeddings(Embeddings):
             self._model.get_sentence_embedding_dimension
         )
         self.dimension = int(dimension())
+        self.query_backend = "torch"
+        self._onnx = None
+        if query_backend == "onnx" and device == "cpu":
+            self._onnx = self._load_onnx(cache_dir)
+
+    def _load_onnx(self, cache_dir: Path | None):
+        """The ONNX Runtime question encoder, or None (PyTorch then encodes questions too)."""
+        try:
+            from assistant.onnx_query_encoder import OnnxQueryEncoder
+
+            encoder = OnnxQueryEncoder(self._model, self.model_path, cache_dir)
+        except Exception as exc:  # missing package, export failure, unsupported model
+            logger.warning("Questions are encoded with PyTorch (ONNX Runtime unusable: %s)", exc)
+            return None
+        self.query_backend = "onnx"
+        return encoder
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Encode ``texts`` to a float32 matrix of unit vectors."""
@@ -107,7 +134,7 @@ class SentenceTransformerEmbeddings(Embeddings):
                 except queue.Empty:
                     break
             try:
-                vectors = self.encode([text for text, _ in batch])
+                vectors = self.encode_queries([text for text, _ in batch])
             except Exception as exc:  # hand the error to every waiting caller
                 for _, future in batch:
                     future.set_exception(exc)
@@ -115,14 +142,27 @@ class SentenceTransformerEmbeddings(Embeddings):
             for (_, future), vector in zip(batch, vectors, strict=True):
                 future.set_result(vector)
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Vectors for a few short texts: ONNX Runtime when available (no lock needed: a
+        session runs concurrently with an ingest's PyTorch batches), else ``encode``."""
+        if self._onnx is not None and texts:
+            return self._onnx.encode(texts)
+        return self.encode(texts)
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
+        return self.encode_queries([text])[0].tolist()
 
 
-def make_embeddings(model: str, device: str = "cpu", batch_size: int = 64) -> Embeddings:
+def make_embeddings(
+    model: str,
+    device: str = "cpu",
+    batch_size: int = 64,
+    query_backend: str = "onnx",
+    cache_dir: Path | None = None,
+) -> Embeddings:
     """The configured embeddings. ``fake`` or ``fake:DIM`` selects LangChain's deterministic fake
     (the test profile: instant, no model), anything else a sentence-transformers model."""
     if model == "fake" or model.startswith("fake:"):
@@ -132,7 +172,7 @@ def make_embeddings(model: str, device: str = "cpu", batch_size: int = 64) -> Em
         fake = DeterministicFakeEmbedding(size=size)
         object.__setattr__(fake, "name", f"fake:{size}")  # pydantic model: bypass validation
         return fake
-    return SentenceTransformerEmbeddings(model, device, batch_size)
+    return SentenceTransformerEmbeddings(model, device, batch_size, query_backend, cache_dir)
 
 
 def encode_texts(embeddings: Embeddings, texts: list[str]) -> np.ndarray:

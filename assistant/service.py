@@ -79,7 +79,11 @@ class AssistantService:
             from assistant.embeddings import make_embeddings
 
             embeddings = make_embeddings(
-                settings.embedding_model, settings.embedding_device, settings.embedding_batch_size
+                settings.embedding_model,
+                settings.embedding_device,
+                settings.embedding_batch_size,
+                settings.embedding_query_backend,
+                settings.data_dir / "models",
             )
         self.embeddings = embeddings
         self.store = store or IndexStore.open(settings)
