@@ -178,4 +178,3 @@ def main() -> None:
         app()
     except BrokenPipeError:  # `… | head` closed the pipe: not an error
         sys.stderr.close()
-

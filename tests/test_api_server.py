@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import openai
 import pytest
 
-from tests.test_api_support import APPRENTICESHIPS, free_port, parse_sse
+from tests.servers import free_port, running_process, serve_command
+from tests.test_api_support import APPRENTICESHIPS, parse_sse
 
 pytestmark = pytest.mark.integration
 KEY = "server-test-key"
@@ -37,44 +35,11 @@ def server(corpus_service, real_data_dir, tmp_path_factory):
         "ASSISTANT_API_KEY": KEY,
         "ASSISTANT_LLM": "none",
     }
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "assistant",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not ready in {STARTUP_TIMEOUT}s:\n{log_path.read_text()}")
-            time.sleep(0.5)
+    with running_process(
+        serve_command(port), f"{base}/health", log_path, env=env, timeout=STARTUP_TIMEOUT
+    ):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -64,9 +63,3 @@ def parse_sse(text: str) -> list[tuple[str | None, str]]:
 
 def sse_json(text: str) -> list[tuple[str | None, object]]:
     return [(e, d if d == "[DONE]" else json.loads(d)) for e, d in parse_sse(text)]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

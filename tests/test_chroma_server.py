@@ -4,18 +4,16 @@ embedded store, with the real model, and ask through the API."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.service import AssistantService
 from assistant.settings import Settings
 from tests.conftest import CORPUS
-from tests.test_api_support import APPRENTICESHIPS, client_for, free_port
+from tests.servers import free_port, running_process
+from tests.test_api_support import APPRENTICESHIPS, client_for
 
 pytestmark = pytest.mark.integration
 STARTUP_TIMEOUT = 90.0
@@ -31,44 +29,15 @@ def chroma_cli() -> str:
 @pytest.fixture
 def chroma_url(tmp_path):
     port = free_port()
-    log_path = tmp_path / "chroma.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                chroma_cli(),
-                "run",
-                "--path",
-                str(tmp_path / "chroma-server"),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    command = [chroma_cli(), "run", "--path", str(tmp_path / "chroma-server")]
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"chroma exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma not ready in {STARTUP_TIMEOUT}s:\n{log_path.read_text()}")
-            time.sleep(0.3)
+    with running_process(
+        [*command, "--host", "127.0.0.1", "--port", str(port)],
+        f"{url}/api/v2/heartbeat",
+        tmp_path / "chroma.log",
+        timeout=STARTUP_TIMEOUT,
+    ):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def server_vector_count(url: str, collection: str) -> int:

@@ -11,17 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from assistant.settings import PROJECT_ROOT
+from tests.servers import free_port, running_process, serve_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -48,27 +44,6 @@ def chromium_path() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_ready(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/ui/", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"server not ready after {STARTUP_SECONDS}s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def server(corpus_service, real_data_dir: Path, tmp_path_factory):
     """``python -m assistant serve`` on a free port, over a private copy of the ingested index."""
@@ -79,34 +54,11 @@ def server(corpus_service, real_data_dir: Path, tmp_path_factory):
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_UI_ENABLED": "true"}
     env.pop("ASSISTANT_API_KEY", None)
     log = root / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "assistant",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(url, process, log)
+    with running_process(
+        serve_command(port), f"{url}/ui/", log, env=env, cwd=PROJECT_ROOT, timeout=STARTUP_SECONDS
+    ):
         yield {"url": url, "data_dir": data_dir, "log": log}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
