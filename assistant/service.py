@@ -347,7 +347,9 @@ class AssistantService:
             "chunks": chunks,
             "vectors": self.store.vectors.count(),
             "embedding_model": getattr(self.embeddings, "name", type(self.embeddings).__name__),
+            "query_encoder": getattr(self.embeddings, "query_backend", "fake"),
             "llm": self.settings.llm,
+            "answer_cache": self.answer_cache.stats(),
         }
 
     def close(self) -> None:

@@ -58,6 +58,8 @@ def test_health_reports_the_loaded_index(client):
     assert body["documents"] == 5
     assert body["chunks"] == body["vectors"] > 0
     assert body["embedding_model"] == "fake:64"
+    assert body["query_encoder"] == "fake"
+    assert set(body["answer_cache"]) == {"size", "entries", "hits", "misses"}
 
 
 def test_health_is_503_when_the_index_cannot_be_read(service, monkeypatch):

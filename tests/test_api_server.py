@@ -61,6 +61,7 @@ def test_health_is_open_and_reports_the_index(server):
     body = httpx.get(f"{server}/health", timeout=10).json()
     assert body["status"] == "ok" and body["documents"] == 5
     assert body["embedding_model"] == "all-MiniLM-L6-v2"
+    assert body["query_encoder"] == "onnx"  # the real server encodes questions with ONNX Runtime
     assert httpx.get(f"{server}/api/v1/documents", timeout=10).status_code == 401
 
 
