@@ -27,6 +27,11 @@ from assistant.retrieval.rerankers import make_reranker
 from assistant.settings import Settings
 from ingest.ingest_pipeline import IngestPipeline, IngestReport, ProgressCallback
 
+EMPTY_INDEX_ANSWER = (
+    "No documents are indexed yet, so there is nothing to answer from. Ingest a folder "
+    "(`strategy-assistant ingest corpus`) or upload a document, then ask again."
+)
+
 
 class QuestionError(ValueError):
     """An unusable question (empty or too long); the message says what is wrong."""
@@ -214,6 +219,13 @@ class AssistantService:
         self, question: str, standalone: str, result, history: list[Turn]
     ) -> Iterator[str | Answer]:
         """Answer from retrieved passages: text pieces, then the ``Answer`` (always last)."""
+        if not self.store.document_metas():  # not "the documents don't say": there are none
+            answer = Answer(
+                question=question, answer=EMPTY_INDEX_ANSWER, abstained=True, citations=[]
+            )
+            yield answer.answer
+            yield answer
+            return
         missing = self.store.keyword_index().missing_terms(specific_terms(standalone))
         if missing:  # a name or number the documents never mention: nothing to answer from
             answer = self.extractive.abstain(question, result, missing_terms=missing)

@@ -122,3 +122,9 @@ def test_llm_answers_are_not_cached(fake_settings: Settings, corpus_copy: Path):
         assert not again.cached and first.answer != again.answer
     finally:
         service.close()
+
+
+def test_an_empty_index_says_so_instead_of_blaming_the_documents(fake_service):
+    answer = fake_service.ask("What is Recommendation 1 of the mid-term review about?")
+    assert answer.abstained and not answer.citations
+    assert answer.answer.startswith("No documents are indexed yet")
