@@ -158,3 +158,35 @@ def test_a_name_the_documents_never_mention_abstains_and_says_so(fake_service, c
     assert not fake_service.ask("What did Kirklees Council propose?").answer.startswith(
         "The documents don't say: they never mention"
     )
+
+
+@pytest.mark.integration
+def test_a_recommendation_named_with_its_document_is_quoted_from_that_document(corpus_service):
+    answer = corpus_service.ask("What is Recommendation 1 of the mid-term review about?")
+    assert not answer.abstained
+    assert {c.doc_id for c in answer.citations} == {"city-of-london-mid-term-review"}
+    assert len(answer.citations) == 1 and answer.citations[0].text.startswith(
+        "Work with education, skills and cultural partners"
+    )
+
+
+@pytest.mark.integration
+def test_a_recommendation_number_alone_is_answered_from_every_document_that_has_one(
+    corpus_service,
+):
+    numbered = corpus_service.store.registry.recommendation_chunk_ids("3")
+    answer = corpus_service.ask("What is recommendation 3?")
+    assert not answer.abstained
+    assert {c.chunk_id for c in answer.citations} == set(numbered) and len(numbered) > 1
+
+
+def test_documents_are_mentioned_by_words_only_their_names_have():
+    from assistant.models import DocumentMeta
+    from assistant.retrieval.hybrid_retriever import mentioned_documents
+
+    metas = {
+        "review": DocumentMeta(doc_id="review", title="Mid-Term Review", short_name="City review"),
+        "study": DocumentMeta(doc_id="study", title="Feasibility Study", short_name="City study"),
+    }
+    assert mentioned_documents("Recommendation 1 of the mid-term review?", metas) == {"review"}
+    assert mentioned_documents("What does the City recommend?", metas) == set()

@@ -18,6 +18,7 @@ from assistant.retrieval.hybrid_retriever import RetrievalResult
 
 LEXICAL_WEIGHT = 0.25
 NUMBER_BONUS = 0.1
+NAMED_BONUS = 0.5
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|often|big|large)|what (year|date|percentage|proportion|amount|"
     r"number|total|budget|cost)|when)\b",
@@ -67,6 +68,8 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
             score = cosine + LEXICAL_WEIGHT * overlap(words, text)
             if wants_number and _HAS_NUMBER.search(text):
                 score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
+            if passage.scores.get("named_recommendation"):
+                score += NAMED_BONUS  # the question asked for this recommendation by number
             scored.append(ScoredSentence(p_index, s_index, score, cosine, span))
     scored.sort(key=lambda s: -s.score)
     return scored
@@ -88,7 +91,13 @@ class ExtractiveAnswerer:
         best = scored[0].score if scored else 0.0
         if best < self.abstain_threshold:
             return self.abstain(question, result, scored)
-        chosen = self._select(scored, result, best)
+        named = {i for i, p in enumerate(result.passages) if p.scores.get("named_recommendation")}
+        # "what is recommendation 3?": the answer is that recommendation, nothing else
+        chosen = (
+            self._select_named(scored, named, result)
+            if named
+            else self._select(scored, result, best)
+        )
         if not chosen:  # only fragments scored well: nothing quotable, so say so
             return self.abstain(question, result, scored)
         return self._compose(question, result, chosen)
@@ -147,6 +156,24 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(sentence)
             per_passage[sentence.passage_index] = per_passage.get(sentence.passage_index, 0) + 1
+        return chosen
+
+    def _select_named(
+        self, scored: list[ScoredSentence], named: set[int], result: RetrievalResult
+    ) -> list[ScoredSentence]:
+        """The opening sentences of each recommendation the question named by number (its
+        headline comes first); every document that has one gets its say, since several
+        number theirs 1, 2, 3 …"""
+        each = max(1, min(MAX_PER_PASSAGE, self.max_sentences // len(named)))
+        taken: dict[int, int] = {}
+        chosen: list[ScoredSentence] = []
+        for sentence in sorted(scored, key=lambda s: (s.passage_index, s.sentence_index)):
+            chunk = result.passages[sentence.passage_index].chunk
+            if len(chunk.text[sentence.span[0] : sentence.span[1]].split()) < 4:
+                continue  # a list marker such as "3." is not a sentence
+            if sentence.passage_index in named and taken.get(sentence.passage_index, 0) < each:
+                chosen.append(sentence)
+                taken[sentence.passage_index] = taken.get(sentence.passage_index, 0) + 1
         return chosen
 
     @staticmethod

@@ -17,9 +17,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
+from assistant.answering.text_match import content_words
 from assistant.embeddings import encode_query
 from assistant.index.index_store import IndexStore
-from assistant.models import Passage
+from assistant.models import DocumentMeta, Passage
 from assistant.retrieval.diversity import mmr_select
 from assistant.retrieval.filters import SearchFilters
 from assistant.retrieval.fusion import reciprocal_rank_fusion
@@ -110,6 +111,7 @@ class HybridRetriever(BaseRetriever):
             rankings.append([chunk_id for chunk_id, _ in keyword])
             weights.append(self.bm25_weight if self.mode == "hybrid" else 1.0)
         timings["bm25_ms"] = _ms_since(clock)
+        named: list[str] = []
         if self.mode == "hybrid":
             named = self._named_recommendations(question, allowed)
             if named:
@@ -149,6 +151,7 @@ class HybridRetriever(BaseRetriever):
         if diversify:
             passage_vectors = {cid: pair[0] for cid, pair in vectors.items()}
             ranked = mmr_select(ranked, passage_vectors, k, self.mmr_lambda)
+        ranked = _pin_named(ranked, candidates, named)
         return RetrievalResult(ranked[:k], query_vector, sentence_vectors, timings)
 
     def _query_vector(self, question: str) -> np.ndarray:
@@ -168,12 +171,18 @@ class HybridRetriever(BaseRetriever):
         return [p.chunk.chunk_id for p in result.passages]
 
     def _named_recommendations(self, question: str, allowed: set[str] | None) -> list[str]:
-        """'What is recommendation 3 …?' names its passage exactly: look it up, don't guess."""
+        """'What is recommendation 3 …?' names its passage exactly: look it up, don't guess.
+
+        Several documents number their recommendations; when the question names one of them
+        ("… of the mid-term review"), only that document's is meant."""
         match = _RECOMMENDATION_NUMBER.search(question)
         if not match:
             return []
         ids = self.store.registry.recommendation_chunk_ids(match.group(1).upper())
-        return [i for i in ids if allowed is None or i.split(":", 1)[0] in allowed]
+        ids = [i for i in ids if allowed is None or i.split(":", 1)[0] in allowed]
+        named_docs = mentioned_documents(question, self.store.document_metas())
+        narrowed = [i for i in ids if i.split(":", 1)[0] in named_docs]
+        return narrowed or ids
 
     def _allowed_documents(self, filters: SearchFilters | None) -> set[str] | None:
         if filters is None or filters.is_empty():
@@ -187,6 +196,35 @@ class HybridRetriever(BaseRetriever):
         filters = kwargs.get("filters")
         result = self.retrieve(query, filters, kwargs.get("k"))
         return [passage_to_document(p) for p in result.passages]
+
+
+def mentioned_documents(question: str, metas: dict[str, DocumentMeta]) -> set[str]:
+    """Documents the question names by a word of their name or title that no other indexed
+    document's name or title has ("mid-term review", "feasibility study", "Kirklees")."""
+    names = {
+        doc_id: content_words(f"{meta.short_name or ''} {meta.title}")
+        for doc_id, meta in metas.items()
+    }
+    counts: dict[str, int] = {}
+    for words in names.values():
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+    asked = content_words(question)
+    return {doc_id for doc_id, words in names.items() if any(counts[w] == 1 for w in words & asked)}
+
+
+def _pin_named(ranked: list[Passage], candidates: list[Passage], named: list[str]) -> list[Passage]:
+    """The passages a question names by number go first, whatever the reranker thought (a
+    recommendation's wording rarely resembles "what is recommendation 3 about?"); they are
+    marked so the answerer quotes them."""
+    if not named:
+        return ranked
+    by_id = {p.chunk.chunk_id: p for p in candidates}
+    pinned = [by_id[i] for i in named if i in by_id]
+    for passage in pinned:
+        passage.scores["named_recommendation"] = 1.0
+    pinned_ids = {p.chunk.chunk_id for p in pinned}
+    return pinned + [p for p in ranked if p.chunk.chunk_id not in pinned_ids]
 
 
 def passage_to_document(passage: Passage) -> Document:
