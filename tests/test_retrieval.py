@@ -117,3 +117,32 @@ def test_a_local_cross_encoder_plugs_in(corpus_service):
     assert len(scores) == len(passages) == 5
     with pytest.raises(ValueError, match="not found"):
         make_reranker("/no/such/model")
+
+
+def test_sentence_search_within_passages_matches_the_full_scan_restricted_to_them():
+    from assistant.index.sentence_index import SentenceIndex
+
+    rng = np.random.default_rng(7)
+    owners = [f"doc{i % 3}:h:{i // 2:04d}" for i in range(40)]
+    owners.sort()  # rows of one passage are contiguous, as the registry yields them
+    matrix = rng.normal(size=(40, 16)).astype(np.float32)
+    index = SentenceIndex(matrix, owners, generation=1)
+    query = rng.normal(size=16).astype(np.float32)
+    within = sorted(set(owners))[::2]
+    full = dict(index.search(query, 100))
+    expected = sorted(((o, full[o]) for o in within), key=lambda pair: -pair[1])[:5]
+    got = index.search(query, 5, within=within)
+    assert [o for o, _ in got] == [o for o, _ in expected]
+    assert np.allclose([s for _, s in got], [s for _, s in expected])
+    only_doc0 = index.search(query, 5, doc_ids={"doc0"}, within=within)
+    assert only_doc0 and all(o.startswith("doc0:") for o, _ in only_doc0)
+
+
+def test_a_large_index_scores_the_sentences_of_the_nearest_passages_only(fake_service, corpus_copy):
+    fake_service.ingest_folder(corpus_copy)
+    question = "What did partners say about apprenticeships?"
+    exact = fake_service.retriever.retrieve(question, diversify=False)
+    fake_service.retriever.sentence_scan_limit = 0  # every index is "large" now
+    fake_service.retriever.sentence_pool_k = 1000  # ...and the pool holds every passage
+    pooled = fake_service.retriever.retrieve(question, diversify=False)
+    assert [p.chunk.chunk_id for p in pooled.passages] == [p.chunk.chunk_id for p in exact.passages]

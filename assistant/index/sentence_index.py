@@ -20,6 +20,10 @@ class SentenceIndex:
         self.generation = generation
         self._owner_array = np.array(owners, dtype=object)
         self._doc_array = np.array([o.split(":", 1)[0] for o in owners], dtype=object)
+        self._rows: dict[str, tuple[int, int]] = {}  # owner -> its (contiguous) rows
+        for row, owner in enumerate(owners):
+            start, _ = self._rows.get(owner, (row, row))
+            self._rows[owner] = (start, row + 1)
 
     @classmethod
     def from_registry(cls, registry) -> SentenceIndex:
@@ -32,12 +36,22 @@ class SentenceIndex:
             return cls(np.zeros((0, 0), dtype=np.float32), [], generation)
         return cls(np.ascontiguousarray(np.vstack(blocks)), owners, generation)
 
+    def __len__(self) -> int:
+        return len(self.owners)
+
     def search(
-        self, query: np.ndarray, k: int, doc_ids: set[str] | None = None
+        self,
+        query: np.ndarray,
+        k: int,
+        doc_ids: set[str] | None = None,
+        within: list[str] | None = None,
     ) -> list[tuple[str, float]]:
-        """Top ``k`` passages by their best sentence's cosine with ``query``."""
+        """Top ``k`` passages by their best sentence's cosine with ``query``; with ``within``,
+        only the sentences of those passages are scored (see ``HybridRetriever``)."""
         if not self.owners or k <= 0:
             return []
+        if within is not None:
+            return self._search_within(query, k, doc_ids, within)
         scores = self.matrix @ query
         if doc_ids is not None:
             scores = np.where(np.isin(self._doc_array, list(doc_ids)), scores, -np.inf)
@@ -50,4 +64,15 @@ class SentenceIndex:
             owner = self.owners[index]
             if score > best.get(owner, -np.inf):
                 best[owner] = score
+        return sorted(best.items(), key=lambda pair: -pair[1])[:k]
+
+    def _search_within(
+        self, query: np.ndarray, k: int, doc_ids: set[str] | None, within: list[str]
+    ) -> list[tuple[str, float]]:
+        best: dict[str, float] = {}
+        for owner in within:
+            rows = self._rows.get(owner)
+            if rows is None or (doc_ids is not None and owner.split(":", 1)[0] not in doc_ids):
+                continue
+            best[owner] = float((self.matrix[rows[0] : rows[1]] @ query).max())
         return sorted(best.items(), key=lambda pair: -pair[1])[:k]
