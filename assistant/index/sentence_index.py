@@ -20,10 +20,19 @@ class SentenceIndex:
         self.generation = generation
         self._owner_array = np.array(owners, dtype=object)
         self._doc_array = np.array([o.split(":", 1)[0] for o in owners], dtype=object)
-        self._rows: dict[str, tuple[int, int]] = {}  # owner -> its (contiguous) rows
+        # each passage's sentences are contiguous rows: passage number -> [start, end)
+        self._passages: list[str] = []
+        self._passage_number: dict[str, int] = {}
+        starts, ends = [], []
         for row, owner in enumerate(owners):
-            start, _ = self._rows.get(owner, (row, row))
-            self._rows[owner] = (start, row + 1)
+            if owner not in self._passage_number:
+                self._passage_number[owner] = len(self._passages)
+                self._passages.append(owner)
+                starts.append(row)
+                ends.append(row)
+            ends[self._passage_number[owner]] = row + 1
+        self._starts = np.array(starts, dtype=np.int64)
+        self._ends = np.array(ends, dtype=np.int64)
 
     @classmethod
     def from_registry(cls, registry) -> SentenceIndex:
@@ -69,10 +78,19 @@ class SentenceIndex:
     def _search_within(
         self, query: np.ndarray, k: int, doc_ids: set[str] | None, within: list[str]
     ) -> list[tuple[str, float]]:
-        best: dict[str, float] = {}
-        for owner in within:
-            rows = self._rows.get(owner)
-            if rows is None or (doc_ids is not None and owner.split(":", 1)[0] not in doc_ids):
-                continue
-            best[owner] = float((self.matrix[rows[0] : rows[1]] @ query).max())
-        return sorted(best.items(), key=lambda pair: -pair[1])[:k]
+        numbers = [
+            self._passage_number[owner]
+            for owner in within
+            if owner in self._passage_number
+            and (doc_ids is None or owner.split(":", 1)[0] in doc_ids)
+        ]
+        if not numbers:
+            return []
+        chosen = np.array(numbers, dtype=np.int64)
+        starts = self._starts[chosen]
+        lengths = self._ends[chosen] - starts
+        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        rows = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
+        best = np.maximum.reduceat(self.matrix[rows] @ query, offsets)
+        order = np.argsort(-best, kind="stable")[:k]
+        return [(self._passages[numbers[i]], float(best[i])) for i in order]
