@@ -102,6 +102,8 @@ class AssistantService:
             rrf_k=settings.rrf_k,
             mmr_lambda=settings.mmr_lambda,
             query_cache=LRUCache(settings.query_cache_size),
+            sentence_scan_limit=settings.sentence_scan_limit,
+            sentence_pool_k=settings.sentence_pool_k,
         )
         self.answer_cache: LRUCache[Answer] = LRUCache(settings.answer_cache_size)
         self.extractive = ExtractiveAnswerer(

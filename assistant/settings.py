@@ -41,6 +41,13 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=50)
     fetch_k: int = Field(40, ge=5, le=1000, description="Candidates per retriever before fusion.")
+    sentence_scan_limit: int = Field(
+        20000,
+        ge=0,
+        description="Up to this many sentence vectors every one is scored per question; above "
+        "it only the sentences of the sentence_pool_k nearest passages are.",
+    )
+    sentence_pool_k: int = Field(300, ge=10, le=5000)
     rrf_k: int = Field(60, ge=1)
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     reranker: str = Field("sentence", description="'sentence', 'none', or a CrossEncoder path.")

@@ -139,10 +139,16 @@ def test_sentence_search_within_passages_matches_the_full_scan_restricted_to_the
 
 
 def test_a_large_index_scores_the_sentences_of_the_nearest_passages_only(fake_service, corpus_copy):
+    from assistant.service import AssistantService
+
     fake_service.ingest_folder(corpus_copy)
     question = "What did partners say about apprenticeships?"
     exact = fake_service.retriever.retrieve(question, diversify=False)
-    fake_service.retriever.sentence_scan_limit = 0  # every index is "large" now
-    fake_service.retriever.sentence_pool_k = 1000  # ...and the pool holds every passage
-    pooled = fake_service.retriever.retrieve(question, diversify=False)
+    settings = fake_service.settings.model_copy(
+        update={"sentence_scan_limit": 0, "sentence_pool_k": 1000}  # pool: every passage
+    )
+    pooled_service = AssistantService(settings, store=fake_service.store)
+    assert pooled_service.retriever.sentence_scan_limit == 0
+    pooled = pooled_service.retriever.retrieve(question, diversify=False)
+    pooled_service.feedback.close()  # the store is fake_service's, closed by its fixture
     assert [p.chunk.chunk_id for p in pooled.passages] == [p.chunk.chunk_id for p in exact.passages]
