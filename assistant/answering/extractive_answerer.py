@@ -75,6 +75,13 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
     return scored
 
 
+def _is_fragment(passage: Passage, sentence: ScoredSentence) -> bool:
+    """Under four words outside a table (a list marker such as "3.", a stray slide word):
+    nothing to quote as an answer."""
+    text = passage.chunk.text[sentence.span[0] : sentence.span[1]]
+    return len(text.split()) < 4 and passage.chunk.kind != "table"
+
+
 class ExtractiveAnswerer:
     """Compose a cited answer from retrieved passages, or abstain when evidence is weak."""
 
@@ -147,8 +154,7 @@ class ExtractiveAnswerer:
             passage = result.passages[sentence.passage_index]
             if passage.chunk.doc_id != best_doc and sentence.score < other_floor:
                 continue
-            text = passage.chunk.text[sentence.span[0] : sentence.span[1]]
-            if len(text.split()) < 4 and passage.chunk.kind != "table":
+            if _is_fragment(passage, sentence):
                 continue
             if per_passage.get(sentence.passage_index, 0) >= MAX_PER_PASSAGE:
                 continue
@@ -168,10 +174,9 @@ class ExtractiveAnswerer:
         taken: dict[int, int] = {}
         chosen: list[ScoredSentence] = []
         for sentence in sorted(scored, key=lambda s: (s.passage_index, s.sentence_index)):
-            chunk = result.passages[sentence.passage_index].chunk
-            if len(chunk.text[sentence.span[0] : sentence.span[1]].split()) < 4:
-                continue  # a list marker such as "3." is not a sentence
-            if sentence.passage_index in named and taken.get(sentence.passage_index, 0) < each:
+            if sentence.passage_index not in named or taken.get(sentence.passage_index, 0) >= each:
+                continue
+            if not _is_fragment(result.passages[sentence.passage_index], sentence):
                 chosen.append(sentence)
                 taken[sentence.passage_index] = taken.get(sentence.passage_index, 0) + 1
         return chosen
