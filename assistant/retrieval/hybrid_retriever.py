@@ -100,20 +100,9 @@ class HybridRetriever(BaseRetriever):
         weights: list[float] = []
         dense_scores: dict[str, float] = {}
         if self.mode in ("hybrid", "dense") and allowed != set():
-            doc_list = sorted(allowed) if allowed is not None else None
-            sentence_index = self.store.sentence_index()
-            within = None
-            if len(sentence_index) > self.sentence_scan_limit:
-                # A large index: score the sentences of the nearest passages only, not all.
-                pool_k = max(fetch_k, self.sentence_pool_k)
-                pool = self.store.vectors.query(query_vector, pool_k, doc_list)
-                within = [chunk_id for chunk_id, _ in pool]
-                dense = pool[:fetch_k]
-            else:
-                dense = self.store.vectors.query(query_vector, fetch_k, doc_list)
+            dense, sentences = self.dense_rankings(query_vector, fetch_k, allowed)
             dense_scores = dict(dense)
             rankings.append([chunk_id for chunk_id, _ in dense])
-            sentences = sentence_index.search(query_vector, fetch_k, allowed, within)
             rankings.append([chunk_id for chunk_id, _ in sentences])
             weights += [1.0, self.sentence_weight]
         timings["dense_ms"] = _ms_since(clock)
@@ -167,6 +156,23 @@ class HybridRetriever(BaseRetriever):
             ranked = mmr_select(ranked, passage_vectors, k, self.mmr_lambda)
         ranked = _pin_named(ranked, candidates, named)
         return RetrievalResult(ranked[:k], query_vector, sentence_vectors, timings)
+
+    def dense_rankings(
+        self, query_vector: np.ndarray, fetch_k: int, allowed: set[str] | None
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """(Chroma's nearest passages, passages by their best sentence), ``fetch_k`` each.
+
+        Up to ``sentence_scan_limit`` sentence vectors every one is scored; above it only the
+        sentences of the ``sentence_pool_k`` nearest passages (one Chroma query, whose head is
+        the passage list)."""
+        doc_list = sorted(allowed) if allowed is not None else None
+        sentence_index = self.store.sentence_index()
+        if len(sentence_index) <= self.sentence_scan_limit:
+            dense = self.store.vectors.query(query_vector, fetch_k, doc_list)
+            return dense, sentence_index.search(query_vector, fetch_k, allowed)
+        pool = self.store.vectors.query(query_vector, max(fetch_k, self.sentence_pool_k), doc_list)
+        within = [chunk_id for chunk_id, _ in pool]
+        return pool[:fetch_k], sentence_index.search(query_vector, fetch_k, allowed, within)
 
     def _query_vector(self, question: str) -> np.ndarray:
         """The question's vector, from the cache when the same text was asked before."""

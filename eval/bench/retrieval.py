@@ -117,8 +117,7 @@ def collect_candidates(built: BuiltIndex, dataset: RetrievalSet, depth: int) -> 
     with progress_bar(f"{dataset.name} candidates for tuning", len(dataset.queries)) as advance:
         for qid, text in dataset.queries.items():
             vector = encode_query(service.embeddings, text)
-            dense = store.vectors.query(vector, depth, None)
-            sentences = store.sentence_index().search(vector, depth, None)
+            dense, sentences = service.retriever.dense_rankings(vector, depth, None)
             keyword = store.keyword_index().search(text, depth, None)
             ids = list(
                 dict.fromkeys(
