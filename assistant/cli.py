@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 app = typer.Typer(
     add_completion=False,
@@ -29,7 +29,7 @@ def _settings() -> Settings:
 
 
 def _service(settings: Settings):
-    from assistant.service import AssistantService
+    from assistant.application.service import AssistantService
 
     with err.status("Loading the embedding model and index…"):
         return AssistantService(settings)
@@ -112,8 +112,8 @@ def ask(
     from pydantic import TypeAdapter, ValidationError
 
     from assistant.answering.followup import Turn
-    from assistant.retrieval.filters import SearchFilters
-    from assistant.service import QuestionError
+    from assistant.application.service import QuestionError
+    from assistant.core.filters import SearchFilters
 
     if not question.strip():
         err.print('[red]The question is empty.[/red] Usage: strategy-assistant ask "QUESTION"')

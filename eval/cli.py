@@ -20,7 +20,7 @@ def out_console() -> Console:
 
 
 def _settings():
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
     try:
         return Settings()
@@ -32,7 +32,7 @@ def _settings():
 def eval_service(settings, live: bool):
     """The service to evaluate: by default a private index of ``corpus_dir`` (so uploads to the
     working index do not move the numbers), rebuilt when the ingest code changes."""
-    from assistant.service import AssistantService
+    from assistant.application.service import AssistantService
     from eval.bench.common import StageProgress
     from eval.bench.index_cache import ingest_code_fingerprint
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from assistant.answering.followup import Turn
-from assistant.models import Answer
+from assistant.core.models import Answer
 from eval.metrics import (
     abstention_scores,
     answer_supported,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
-from ingest.normalise import fold_for_match
+from assistant.core.normalise import fold_for_match
 
 
 # -- phrase matching ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from assistant.settings import PROJECT_ROOT
+from assistant.core.settings import PROJECT_ROOT
 from eval.known_findings import METRIC_LABELS
 
 PER_KIND_COLUMNS = [

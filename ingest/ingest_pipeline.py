@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embeddings import encode_texts
+from assistant.core.errors import UnreadableDocumentError
+from assistant.core.models import Chunk, SourceDocument
+from assistant.index.embeddings import encode_texts
 from assistant.index.index_store import IndexStore
-from assistant.models import Chunk, SourceDocument
-from ingest.errors import UnreadableDocumentError
 from ingest.loaders import SUPPORTED_SUFFIXES, load_bytes
 from ingest.manifest import MANIFEST_NAME, build_meta, load_manifest, slugify
 from ingest.structured_chunker import CHUNKER_VERSION, StructuredChunker

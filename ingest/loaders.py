@@ -10,8 +10,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.errors import UnreadableDocumentError
-from ingest.normalise import normalise_text
+from assistant.core.errors import UnreadableDocumentError
+from assistant.core.normalise import normalise_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
 

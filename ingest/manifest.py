@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from assistant.models import DocumentMeta
+from assistant.core.models import DocumentMeta
 
 MANIFEST_NAME = "manifest.yaml"
 _KNOWN_FIELDS = {"id", "title", "short_name", "organisation", "place", "date", "kind", "summary"}

@@ -16,10 +16,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from assistant.models import Chunk, SourceDocument
+from assistant.core.models import Chunk, SourceDocument
+from assistant.core.sentences import split_sentences
 from ingest.attribution import attribution_of
 from ingest.blocks import Block, parse_blocks, recommendation_number, strip_markup
-from ingest.sentences import split_sentences
 from ingest.tables import render_table
 
 _NUMBERED_ITEM = re.compile(r"^-?\s*(\d{1,2}|[A-H])[.)]\s+")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.core.settings import PROJECT_ROOT, Settings
 
 CORPUS = PROJECT_ROOT / "corpus"
 
@@ -20,7 +20,7 @@ def fake_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def fake_service(fake_settings: Settings):
-    from assistant.service import AssistantService
+    from assistant.application.service import AssistantService
 
     service = AssistantService(fake_settings)
     yield service
@@ -37,7 +37,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def real_embeddings():
-    from assistant.embeddings import SentenceTransformerEmbeddings
+    from assistant.index.embeddings import SentenceTransformerEmbeddings
 
     return SentenceTransformerEmbeddings()
 
@@ -50,7 +50,7 @@ def real_data_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def corpus_service(real_embeddings, real_data_dir):
     """The seed corpus ingested once with the bundled model into a real Chroma directory."""
-    from assistant.service import AssistantService
+    from assistant.application.service import AssistantService
 
     settings = Settings(data_dir=real_data_dir, corpus_dir=CORPUS)
     service = AssistantService(settings, embeddings=real_embeddings)

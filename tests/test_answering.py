@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
-from assistant.models import Chunk, DocumentMeta, Passage
+from assistant.core.models import Chunk, DocumentMeta, Passage
+from assistant.core.sentences import split_sentences
 from assistant.retrieval.hybrid_retriever import RetrievalResult
 from ingest.attribution import attribution_of
-from ingest.sentences import split_sentences
 
 
 def make_result(texts_and_vectors, query, kinds=None, speakers=None, doc_ids=None):
@@ -141,7 +141,7 @@ def test_question_drawing_on_two_documents_cites_both(corpus_service):
 
 
 def test_specific_terms_are_names_and_numbers_not_sentence_openers():
-    from assistant.answering.text_match import specific_terms
+    from assistant.core.text_match import specific_terms
 
     assert specific_terms("What is Leeds City Council's budget?") == ["Leeds", "City", "Council"]
     assert specific_terms("How many apprentices were recruited in 2022?") == ["2022"]
@@ -181,7 +181,7 @@ def test_a_recommendation_number_alone_is_answered_from_every_document_that_has_
 
 
 def test_documents_are_mentioned_by_words_only_their_names_have():
-    from assistant.models import DocumentMeta
+    from assistant.core.models import DocumentMeta
     from assistant.retrieval.hybrid_retriever import mentioned_documents
 
     metas = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT
+from assistant.core.settings import PROJECT_ROOT
 from tests.test_api_support import (
     APPRENTICESHIPS,
     CITATION_KEYS,

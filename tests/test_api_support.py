@@ -8,8 +8,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.application.service import AssistantService
+from assistant.core.settings import Settings
 from tests.conftest import CORPUS
 
 CITATION_KEYS = {

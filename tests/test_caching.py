@@ -8,11 +8,11 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answering.followup import Turn
-from assistant.lru_cache import LRUCache
-from assistant.models import Answer
-from assistant.retrieval.filters import SearchFilters
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.application.service import AssistantService
+from assistant.core.filters import SearchFilters
+from assistant.core.lru_cache import LRUCache
+from assistant.core.models import Answer
+from assistant.core.settings import Settings
 
 QUESTION = "What did partners say about apprenticeships?"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.application.service import AssistantService
+from assistant.core.settings import Settings
 from tests.conftest import CORPUS
 from tests.servers import free_port, running_process
 from tests.test_api_support import APPRENTICESHIPS, client_for

@@ -6,10 +6,10 @@ import hashlib
 
 import pytest
 
-from assistant.models import DocumentMeta, SourceDocument
+from assistant.core.models import DocumentMeta, SourceDocument
+from assistant.core.normalise import fold_for_match, normalise_text
 from ingest.blocks import parse_blocks
 from ingest.manifest import load_manifest
-from ingest.normalise import fold_for_match, normalise_text
 from ingest.structured_chunker import StructuredChunker
 from ingest.tables import render_table
 from tests.conftest import CORPUS

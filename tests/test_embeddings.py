@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from assistant.embeddings import encode_query, make_embeddings
+from assistant.index.embeddings import encode_query, make_embeddings
 
 
 @pytest.mark.integration
@@ -58,7 +58,7 @@ def test_questions_go_through_onnx_runtime_with_the_models_own_vectors(real_embe
 def test_the_exported_graph_is_cached_and_reused(tmp_path, monkeypatch):
     import torch
 
-    from assistant.embeddings import SentenceTransformerEmbeddings
+    from assistant.index.embeddings import SentenceTransformerEmbeddings
 
     first = SentenceTransformerEmbeddings(cache_dir=tmp_path)
     cached = list(tmp_path.glob("query-encoder-*.onnx"))
@@ -77,7 +77,7 @@ def test_the_exported_graph_is_cached_and_reused(tmp_path, monkeypatch):
 def test_a_failed_export_leaves_questions_on_pytorch(monkeypatch, caplog):
     import torch
 
-    from assistant.embeddings import SentenceTransformerEmbeddings
+    from assistant.index.embeddings import SentenceTransformerEmbeddings
 
     def broken_export(*args, **kwargs):
         raise RuntimeError("exporter unavailable")

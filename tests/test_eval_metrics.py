@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from assistant.models import Answer, Chunk, Citation, DocumentMeta, Passage
+from assistant.core.models import Answer, Chunk, Citation, DocumentMeta, Passage
 from eval.calibrate import recommend
 from eval.known_findings import (
     METRIC_LABELS,

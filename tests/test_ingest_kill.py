@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.application.service import AssistantService
+from assistant.core.settings import Settings
 
 
 @pytest.mark.integration

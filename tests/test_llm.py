@@ -7,9 +7,9 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answering.followup import Turn
 from assistant.answering.llm_answerer import SYSTEM_PROMPT, format_passages
-from assistant.retrieval.filters import SearchFilters
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.application.service import AssistantService
+from assistant.core.filters import SearchFilters
+from assistant.core.settings import Settings
 from tests.llm_stub import StubLLMServer
 
 QUESTION = "What did partners say about apprenticeships?"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.errors import UnreadableDocumentError
+from assistant.core.errors import UnreadableDocumentError
+from assistant.core.normalise import normalise_text
 from ingest.loaders import load_bytes, sniff_suffix
 from ingest.manifest import build_meta, derive_title
-from ingest.normalise import normalise_text
 from tests.documents import HTML, make_docx, make_pdf
 
 

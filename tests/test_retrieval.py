@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from langchain_core.documents import Document
 
-from assistant.models import Chunk, DocumentMeta, Passage
+from assistant.core.filters import SearchFilters
+from assistant.core.models import Chunk, DocumentMeta, Passage
 from assistant.retrieval.diversity import mmr_select
-from assistant.retrieval.filters import SearchFilters
 from assistant.retrieval.fusion import reciprocal_rank_fusion
 
 
@@ -91,7 +91,7 @@ def test_bm25_only_mode_finds_exact_terms(fake_service, corpus_copy):
 
 
 def test_answer_chain_is_a_langchain_runnable(fake_service, corpus_copy):
-    from assistant.answer_chain import build_answer_chain
+    from assistant.application.answer_chain import build_answer_chain
 
     fake_service.ingest_folder(corpus_copy)
     chain = build_answer_chain(fake_service)
@@ -106,7 +106,7 @@ def test_answer_chain_is_a_langchain_runnable(fake_service, corpus_copy):
 @pytest.mark.integration
 def test_a_local_cross_encoder_plugs_in(corpus_service):
     """Any local CrossEncoder folder works; the bundled MiniLM with a fresh head stands in."""
-    from assistant.embeddings import bundled_model_path
+    from assistant.index.embeddings import bundled_model_path
     from assistant.retrieval.rerankers import CrossEncoderReranker, make_reranker
 
     reranker = make_reranker(str(bundled_model_path()))
@@ -139,7 +139,7 @@ def test_sentence_search_within_passages_matches_the_full_scan_restricted_to_the
 
 
 def test_a_large_index_scores_the_sentences_of_the_nearest_passages_only(fake_service, corpus_copy):
-    from assistant.service import AssistantService
+    from assistant.application.service import AssistantService
 
     fake_service.ingest_folder(corpus_copy)
     question = "What did partners say about apprenticeships?"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT
+from assistant.core.settings import PROJECT_ROOT
 from tests.servers import free_port, running_process, serve_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(900)]

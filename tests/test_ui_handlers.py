@@ -11,9 +11,9 @@ from html import escape, unescape
 
 import pytest
 
-from assistant.models import Answer, Citation
-from assistant.retrieval.filters import SearchFilters
-from assistant.settings import PROJECT_ROOT
+from assistant.core.filters import SearchFilters
+from assistant.core.models import Answer, Citation
+from assistant.core.settings import PROJECT_ROOT
 from ui import handlers, render, render_views, uploads
 
 CORPUS = PROJECT_ROOT / "corpus"

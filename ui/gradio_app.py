@@ -10,7 +10,7 @@ from __future__ import annotations
 import gradio as gr
 from fastapi import FastAPI, Response
 
-from assistant.service import AssistantService
+from assistant.application.service import AssistantService
 from ui import assets, handlers, render, render_views, uploads
 from ui.tabs import build_ask_tab, build_compare_tab, build_library_tab, filter_accordion
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from assistant.models import Answer, Citation, DocumentMeta
+from assistant.core.models import Answer, Citation, DocumentMeta
 
 _REF = re.compile(r"\[(\d+)\]")
 ABSTAIN_LABEL = "No answer in the documents"

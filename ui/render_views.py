@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
-from assistant.models import Answer, DocumentMeta, Passage
-from assistant.service import DocumentDetail, PassageView
+from assistant.application.service import DocumentDetail, PassageView
+from assistant.core.models import Answer, DocumentMeta, Passage
 from ui.render import (
     ABSTAIN_LABEL,
     answer_markdown,

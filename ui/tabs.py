@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from assistant.retrieval.filters import SearchFilters
-from assistant.service import AssistantService
+from assistant.application.service import AssistantService
+from assistant.core.filters import SearchFilters
 from ui import handlers, render
 
 EXAMPLES = [

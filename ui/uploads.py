@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.service import AssistantService
+from assistant.application.service import AssistantService
 from ingest.loaders import SUPPORTED_SUFFIXES, sniff_suffix
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -50,7 +50,7 @@ def choose_suffix(data: bytes, file_name: str) -> tuple[str | None, str | None]:
 
 def upload_document(service: AssistantService, data: bytes, file_name: str) -> UploadResult:
     """Check the file by content, ingest it and say in plain words what happened."""
-    from ingest.errors import UnreadableDocumentError
+    from assistant.core.errors import UnreadableDocumentError
 
     file_name = Path(file_name or "upload").name
     limit = service.settings.max_upload_bytes

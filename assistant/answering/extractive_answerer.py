@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.text_match import content_words, overlap
-from assistant.models import Answer, AnswerSentence, Citation, Passage
+from assistant.core.models import Answer, AnswerSentence, Citation, Passage
+from assistant.core.text_match import content_words, overlap
 from assistant.retrieval.hybrid_retriever import RetrievalResult
 
 LEXICAL_WEIGHT = 0.25

@@ -12,7 +12,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from assistant.answering.text_match import content_words
+from assistant.core.text_match import content_words
 
 _WHAT_ABOUT = re.compile(
     r"^\s*(?:and|but|also|ok|okay|so)?[\s,]*(?:what|how)\s+about\s+(?P<topic>.+?)\s*[?.!]*\s*$",

@@ -20,10 +20,10 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from assistant.answering.extractive_answerer import ExtractiveAnswerer, make_citation
 from assistant.answering.followup import Turn
-from assistant.embeddings import encode_texts
-from assistant.models import Answer, AnswerSentence
+from assistant.core.models import Answer, AnswerSentence
+from assistant.core.sentences import split_sentences
+from assistant.index.embeddings import encode_texts
 from assistant.retrieval.hybrid_retriever import RetrievalResult
-from ingest.sentences import split_sentences
 
 NOT_FOUND = "NOT_IN_DOCUMENTS"
 _CITATION = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")

@@ -27,8 +27,8 @@ from assistant.api import (
 )
 from assistant.api.errors import install_error_handlers
 from assistant.api.security import ApiKeyMiddleware, BodyLimitMiddleware, body_limit_for
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.application.service import AssistantService
+from assistant.core.settings import Settings
 
 logger = logging.getLogger("assistant.api")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.application.service import AssistantService
+from assistant.core.settings import Settings
 
 
 def get_service(request: Request) -> AssistantService:

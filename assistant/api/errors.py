@@ -16,8 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.service import NotFoundError, QuestionError
-from ingest.errors import UnreadableDocumentError
+from assistant.application.service import NotFoundError, QuestionError
+from assistant.core.errors import UnreadableDocumentError
 
 logger = logging.getLogger("assistant.api")
 

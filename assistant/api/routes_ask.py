@@ -20,9 +20,9 @@ from assistant.api.schemas import (
     SearchResponse,
 )
 from assistant.api.sse import SSE_HEADERS, SSE_MEDIA_TYPE, sse_event
-from assistant.models import Answer
-from assistant.retrieval.filters import SearchFilters
-from assistant.service import AssistantService, NotFoundError, QuestionError
+from assistant.application.service import AssistantService, NotFoundError, QuestionError
+from assistant.core.filters import SearchFilters
+from assistant.core.models import Answer
 
 logger = logging.getLogger("assistant.api")
 router = APIRouter(prefix="/api/v1", tags=["questions"], responses=ERROR_RESPONSES)

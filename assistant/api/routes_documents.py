@@ -18,8 +18,8 @@ from assistant.api.schemas import (
     RecommendationList,
     UploadResponse,
 )
-from assistant.service import AssistantService, DocumentDetail, PassageView
-from assistant.settings import Settings
+from assistant.application.service import AssistantService, DocumentDetail, PassageView
+from assistant.core.settings import Settings
 from ingest.loaders import SUPPORTED_SUFFIXES, sniff_suffix
 
 router = APIRouter(prefix="/api/v1", tags=["documents"], responses=ERROR_RESPONSES)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query
 
 from assistant.api.deps import get_service
 from assistant.api.schemas import ERROR_RESPONSES, FeedbackList
-from assistant.feedback_store import FeedbackIn, FeedbackRecord
-from assistant.service import AssistantService
+from assistant.application.feedback_store import FeedbackIn, FeedbackRecord
+from assistant.application.service import AssistantService
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"], responses=ERROR_RESPONSES)
 Service = Annotated[AssistantService, Depends(get_service)]

@@ -7,10 +7,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.answering.followup import Turn
-from assistant.feedback_store import FeedbackRecord
-from assistant.models import Answer, Passage
-from assistant.retrieval.filters import SearchFilters
-from assistant.service import DocumentSummary
+from assistant.application.feedback_store import FeedbackRecord
+from assistant.application.service import DocumentSummary
+from assistant.core.filters import SearchFilters
+from assistant.core.models import Answer, Passage
 
 MAX_HISTORY_TURNS = 50
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 
+from assistant.core.models import DocumentMeta
+from assistant.core.settings import Settings
 from assistant.index.keyword_index import KeywordIndex
 from assistant.index.registry import Registry
 from assistant.index.sentence_index import SentenceIndex
 from assistant.index.vector_store import ChromaVectorStore, make_chroma_client
-from assistant.models import DocumentMeta
-from assistant.settings import Settings
 
 
 class IndexStore:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.models import Chunk, DocumentMeta
+from assistant.core.models import Chunk, DocumentMeta
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (

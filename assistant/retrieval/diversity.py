@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.models import Passage
+from assistant.core.models import Passage
 
 SAME_DOCUMENT_PENALTY = 0.1
 

@@ -17,12 +17,12 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
-from assistant.answering.text_match import content_words
-from assistant.embeddings import encode_query
+from assistant.core.filters import SearchFilters
+from assistant.core.models import DocumentMeta, Passage
+from assistant.core.text_match import content_words
+from assistant.index.embeddings import encode_query
 from assistant.index.index_store import IndexStore
-from assistant.models import DocumentMeta, Passage
 from assistant.retrieval.diversity import mmr_select
-from assistant.retrieval.filters import SearchFilters
 from assistant.retrieval.fusion import reciprocal_rank_fusion
 from assistant.retrieval.rerankers import SentenceReranker
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.models import Passage
+from assistant.core.models import Passage
 
 
 class Reranker(Protocol):

@@ -25,7 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from assistant.settings import PROJECT_ROOT
+from assistant.core.settings import PROJECT_ROOT
 
 BENCHMARKS_MD = PROJECT_ROOT / "docs" / "BENCHMARKS.md"
 err = Console(stderr=True, soft_wrap=True)

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from assistant.embeddings import SentenceTransformerEmbeddings
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.core.settings import PROJECT_ROOT, Settings
+from assistant.index.embeddings import SentenceTransformerEmbeddings
 from eval.bench.common import StageProgress, err, progress_bar
 from eval.bench.datasets import BenchDoc
 from ingest.manifest import slugify
@@ -47,7 +47,9 @@ def ingest_code_fingerprint() -> str:
     """Hash of the ingest package and the embedding module (what shapes an index)."""
     digest = hashlib.sha256()
     files = sorted((PROJECT_ROOT / "ingest").glob("*.py")) + [
-        PROJECT_ROOT / "assistant" / "embeddings.py",
+        PROJECT_ROOT / "assistant" / "index" / "embeddings.py",
+        PROJECT_ROOT / "assistant" / "core" / "sentences.py",
+        PROJECT_ROOT / "assistant" / "core" / "normalise.py",
         PROJECT_ROOT / "assistant" / "index" / "keyword_index.py",
     ]
     for path in files:
@@ -116,8 +118,8 @@ class PrecomputedEncoder(SentenceTransformerEmbeddings):
 def pipeline_texts_for(docs: list[BenchDoc], chunk_max_chars: int) -> list[str]:
     """The texts the pipeline will embed for ``docs`` (passage embed texts and sentences),
     computed with the pipeline's own public pieces: loader, metadata, chunker, embed text."""
-    from assistant.models import SourceDocument
-    from ingest.errors import UnreadableDocumentError
+    from assistant.core.errors import UnreadableDocumentError
+    from assistant.core.models import SourceDocument
     from ingest.ingest_pipeline import embed_text_for
     from ingest.loaders import load_bytes
     from ingest.manifest import build_meta
@@ -176,7 +178,7 @@ def build_index(
     With ``precomputed`` the pipeline's encoder answers from vectors computed beforehand in
     large sorted batches (same model, same vectors); everything else is the real pipeline.
     """
-    from assistant.service import AssistantService
+    from assistant.application.service import AssistantService
 
     key = content_key(docs, base)
     folder = bench_root(base) / f"{name}-{key}"

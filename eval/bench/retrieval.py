@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.core.settings import Settings
 from assistant.retrieval.fusion import reciprocal_rank_fusion
 from assistant.retrieval.rerankers import make_reranker
-from assistant.settings import Settings
 from eval.bench.common import (
     command_line,
     err,
@@ -109,7 +109,7 @@ def _doc_ranking(built: BuiltIndex, chunk_ranking: list[str]) -> list[str]:
 # -- offline tuning ----------------------------------------------------------------------------
 def collect_candidates(built: BuiltIndex, dataset: RetrievalSet, depth: int) -> list[dict]:
     """Dense and BM25 rankings (with scores) and the reranker features of their union."""
-    from assistant.embeddings import encode_query
+    from assistant.index.embeddings import encode_query
 
     service = built.service
     store = service.store
@@ -235,7 +235,7 @@ def run(
     write_docs: bool,
     settings: Settings,
 ) -> dict:
-    from assistant.embeddings import make_embeddings
+    from assistant.index.embeddings import make_embeddings
 
     info = machine()
     embeddings = make_embeddings(

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.models import Chunk
-from assistant.settings import Settings
+from assistant.core.models import Chunk
+from assistant.core.settings import Settings
 from eval.bench.common import (
     StageProgress,
     Timer,
@@ -74,7 +74,7 @@ def measure_ingest(
     """Cold ingest of ``folder`` into an empty index at ``data_dir``, then unchanged re-ingest,
     with raw encodes of exactly the texts the pipeline embedded (twice each, as load drifts).
     Returns the row and the service (open, for latency measurements)."""
-    from assistant.service import AssistantService
+    from assistant.application.service import AssistantService
 
     service = AssistantService(settings.model_copy(update={"data_dir": data_dir}), embeddings)
     if service.store.registry.counts()[0]:
@@ -118,7 +118,7 @@ def measure_ingest(
 
 
 def run_seed_ingest(settings: Settings, write_docs: bool, embeddings=None) -> dict:
-    from assistant.embeddings import make_embeddings
+    from assistant.index.embeddings import make_embeddings
 
     info = machine()
     embeddings = embeddings or make_embeddings(
@@ -325,7 +325,7 @@ def _time_queries(service, bare, questions: list[str], k: int, torch_encode) -> 
 def build_sentence_index(source, base: Settings, embeddings, rebuild: bool):
     """SciFact sentences as separate passages, derived from the abstracts index ``source``:
     one passage per sentence with the sentence vector the pipeline already computed."""
-    from assistant.service import AssistantService
+    from assistant.application.service import AssistantService
 
     folder = source.folder.with_name(source.folder.name.replace("scifact", "scifact-sentences", 1))
     marker = folder / "bench-index.json"
@@ -401,7 +401,7 @@ def run(
     write_docs: bool,
     settings: Settings,
 ) -> dict:
-    from assistant.embeddings import make_embeddings
+    from assistant.index.embeddings import make_embeddings
     from eval.bench.datasets import load_beir
     from eval.bench.index_cache import build_index, write_corpus_folder
     from eval.questions import load_questions

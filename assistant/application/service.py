@@ -16,15 +16,15 @@ from pydantic import BaseModel
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.followup import Turn, rewrite_follow_up
 from assistant.answering.llm_answerer import LLMAnswerer, make_chat_model
-from assistant.answering.text_match import specific_terms
-from assistant.feedback_store import FeedbackStore
+from assistant.application.feedback_store import FeedbackStore
+from assistant.core.filters import SearchFilters
+from assistant.core.lru_cache import LRUCache
+from assistant.core.models import Answer, Chunk, DocumentMeta, Passage
+from assistant.core.settings import Settings
+from assistant.core.text_match import specific_terms
 from assistant.index.index_store import IndexStore
-from assistant.lru_cache import LRUCache
-from assistant.models import Answer, Chunk, DocumentMeta, Passage
-from assistant.retrieval.filters import SearchFilters
 from assistant.retrieval.hybrid_retriever import HybridRetriever
 from assistant.retrieval.rerankers import make_reranker
-from assistant.settings import Settings
 from ingest.ingest_pipeline import IngestPipeline, IngestReport, ProgressCallback
 
 EMPTY_INDEX_ANSWER = (
@@ -81,7 +81,7 @@ class AssistantService:
     ) -> None:
         self.settings = settings
         if embeddings is None:
-            from assistant.embeddings import make_embeddings
+            from assistant.index.embeddings import make_embeddings
 
             embeddings = make_embeddings(
                 settings.embedding_model,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from assistant.models import DocumentMeta
+from assistant.core.models import DocumentMeta
 
 
 class SearchFilters(BaseModel):

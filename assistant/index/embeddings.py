@@ -84,7 +84,7 @@ class SentenceTransformerEmbeddings(Embeddings):
     def _load_onnx(self, cache_dir: Path | None):
         """The ONNX Runtime question encoder, or None (PyTorch then encodes questions too)."""
         try:
-            from assistant.onnx_query_encoder import OnnxQueryEncoder
+            from assistant.index.onnx_query_encoder import OnnxQueryEncoder
 
             encoder = OnnxQueryEncoder(self._model, self.model_path, cache_dir)
         except Exception as exc:  # missing package, export failure, unsupported model
