@@ -111,9 +111,9 @@ def ask(
     """Answer a question from the indexed documents, with numbered citations."""
     from pydantic import TypeAdapter, ValidationError
 
-    from assistant.answering.followup import Turn
     from assistant.application.service import QuestionError
     from assistant.core.filters import SearchFilters
+    from assistant.core.models import Turn
 
     if not question.strip():
         err.print('[red]The question is empty.[/red] Usage: strategy-assistant ask "QUESTION"')

@@ -14,8 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from assistant.answering.followup import Turn
-from assistant.core.models import Answer
+from assistant.core.models import Answer, Turn
 from eval.metrics import (
     abstention_scores,
     answer_supported,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
+from assistant.core.chunk_ids import doc_id_of
 from assistant.core.normalise import fold_for_match
 
 
@@ -113,7 +114,7 @@ def doc_ranking(chunk_ranking: Sequence[str], doc_of: Mapping[str, str] | None =
     """Documents in the order of their best chunk (document score = its best chunk)."""
     seen: dict[str, None] = {}
     for chunk_id in chunk_ranking:
-        doc = doc_of[chunk_id] if doc_of is not None else chunk_id.split(":", 1)[0]
+        doc = doc_of[chunk_id] if doc_of is not None else doc_id_of(chunk_id)
         seen.setdefault(doc, None)
     return list(seen)
 

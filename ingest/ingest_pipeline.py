@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.core.chunk_ids import doc_id_of
 from assistant.core.errors import UnreadableDocumentError
 from assistant.core.models import Chunk, SourceDocument
 from assistant.index.embeddings import encode_texts
@@ -75,7 +76,7 @@ def content_hash(data: bytes, entry: dict | None, pipeline: str = "") -> str:
 
 
 def same_content(first: str, second: str) -> bool:
-    return first.split(":", 1)[0] == second.split(":", 1)[0]
+    return doc_id_of(first) == doc_id_of(second)
 
 
 def embed_text_for(document: SourceDocument, chunk: Chunk) -> str:

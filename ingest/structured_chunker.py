@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from assistant.core.chunk_ids import make_chunk_id
 from assistant.core.models import Chunk, SourceDocument
 from assistant.core.sentences import split_sentences
 from ingest.attribution import attribution_of
@@ -205,7 +206,7 @@ class StructuredChunker:
             body = clean_passage(document.text[draft.start : draft.end])
             spans = split_sentences(body)
         return Chunk(
-            chunk_id=f"{document.meta.doc_id}:{document.content_hash[:12]}:{ordinal:04d}",
+            chunk_id=make_chunk_id(document.meta.doc_id, document.content_hash, ordinal),
             doc_id=document.meta.doc_id,
             ordinal=ordinal,
             text=body,

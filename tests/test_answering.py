@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
-from assistant.core.models import Chunk, DocumentMeta, Passage
+from assistant.core.models import Chunk, DocumentMeta, Passage, RetrievalResult
 from assistant.core.sentences import split_sentences
-from assistant.retrieval.hybrid_retriever import RetrievalResult
 from ingest.attribution import attribution_of
 
 

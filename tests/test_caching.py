@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.answering.followup import Turn
 from assistant.application.service import AssistantService
 from assistant.core.filters import SearchFilters
 from assistant.core.lru_cache import LRUCache
-from assistant.core.models import Answer
+from assistant.core.models import Answer, Turn
 from assistant.core.settings import Settings
 
 QUESTION = "What did partners say about apprenticeships?"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.answering.followup import Turn, is_follow_up, rewrite_follow_up
+from assistant.answering.followup import is_follow_up, rewrite_follow_up
+from assistant.core.models import Turn
 
 HISTORY = [
     Turn(role="user", content="What did partners say about apprenticeships?"),

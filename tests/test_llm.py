@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.answering.followup import Turn
 from assistant.answering.llm_answerer import SYSTEM_PROMPT, format_passages
 from assistant.application.service import AssistantService
 from assistant.core.filters import SearchFilters
+from assistant.core.models import Turn
 from assistant.core.settings import Settings
 from tests.llm_stub import StubLLMServer
 

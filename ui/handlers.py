@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.answering.followup import Turn
 from assistant.application.feedback_store import FeedbackIn
 from assistant.application.service import AssistantService, NotFoundError, QuestionError
 from assistant.core.filters import SearchFilters
-from assistant.core.models import Answer
+from assistant.core.models import Answer, Turn
 from ui import render, render_views
 
 MAX_TURN_CHARS = 20000  # Turn.content limit

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.core.models import Answer, AnswerSentence, Citation, Passage
+from assistant.core.models import Answer, AnswerSentence, Citation, Passage, RetrievalResult
 from assistant.core.text_match import content_words, overlap
-from assistant.retrieval.hybrid_retriever import RetrievalResult
 
 LEXICAL_WEIGHT = 0.25
 NUMBER_BONUS = 0.1
@@ -68,7 +67,7 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
             score = cosine + LEXICAL_WEIGHT * overlap(words, text)
             if wants_number and _HAS_NUMBER.search(text):
                 score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
-            if passage.scores.get("named_recommendation"):
+            if result.is_named(passage):
                 score += NAMED_BONUS  # the question asked for this recommendation by number
             scored.append(ScoredSentence(p_index, s_index, score, cosine, span))
     scored.sort(key=lambda s: -s.score)
@@ -98,7 +97,7 @@ class ExtractiveAnswerer:
         best = scored[0].score if scored else 0.0
         if best < self.abstain_threshold:
             return self.abstain(question, result, scored)
-        named = {i for i, p in enumerate(result.passages) if p.scores.get("named_recommendation")}
+        named = {i for i, p in enumerate(result.passages) if result.is_named(p)}
         # "what is recommendation 3?": the answer is that recommendation, nothing else
         chosen = (
             self._select_named(scored, named, result)

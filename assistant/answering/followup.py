@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field
-
+from assistant.core.models import Turn
 from assistant.core.text_match import content_words
 
 _WHAT_ABOUT = re.compile(
@@ -28,13 +27,6 @@ _ANAPHORA = re.compile(
 )
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|then|what else|why|how come)\b", re.IGNORECASE)
 MAX_FOLLOW_UP_WORDS = 4
-
-
-class Turn(BaseModel):
-    """One message of a conversation."""
-
-    role: str = Field(pattern="^(user|assistant)$")
-    content: str = Field(max_length=20000)
 
 
 def previous_question(history: list[Turn]) -> str | None:

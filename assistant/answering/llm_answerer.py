@@ -19,11 +19,9 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from assistant.answering.extractive_answerer import ExtractiveAnswerer, make_citation
-from assistant.answering.followup import Turn
-from assistant.core.models import Answer, AnswerSentence
+from assistant.core.models import Answer, AnswerSentence, RetrievalResult, Turn
 from assistant.core.sentences import split_sentences
 from assistant.index.embeddings import encode_texts
-from assistant.retrieval.hybrid_retriever import RetrievalResult
 
 NOT_FOUND = "NOT_IN_DOCUMENTS"
 _CITATION = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")

@@ -18,13 +18,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import StreamingResponse
 
-from assistant.answering.followup import Turn
 from assistant.api.deps import get_service
 from assistant.api.errors import ApiError, error_body
 from assistant.api.schemas import ERROR_RESPONSES, NOT_FOUND, ChatCompletionRequest, ChatMessage
 from assistant.api.sse import SSE_HEADERS, SSE_MEDIA_TYPE, sse_event
 from assistant.application.service import AssistantService, NotFoundError, QuestionError
-from assistant.core.models import Answer
+from assistant.core.models import Answer, Turn
 
 logger = logging.getLogger("assistant.api")
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=ERROR_RESPONSES)

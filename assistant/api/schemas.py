@@ -6,11 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answering.followup import Turn
 from assistant.application.feedback_store import FeedbackRecord
 from assistant.application.service import DocumentSummary
 from assistant.core.filters import SearchFilters
-from assistant.core.models import Answer, Passage
+from assistant.core.models import Answer, Passage, Turn
 
 MAX_HISTORY_TURNS = 50
 

@@ -11,8 +11,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from assistant.answering.followup import Turn
-from assistant.core.models import Answer
+from assistant.core.models import Answer, Turn
 
 
 def build_answer_chain(service) -> Runnable[dict[str, Any], Answer]:

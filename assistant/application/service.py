@@ -14,12 +14,12 @@ from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
-from assistant.answering.followup import Turn, rewrite_follow_up
+from assistant.answering.followup import rewrite_follow_up
 from assistant.answering.llm_answerer import LLMAnswerer, make_chat_model
 from assistant.application.feedback_store import FeedbackStore
 from assistant.core.filters import SearchFilters
 from assistant.core.lru_cache import LRUCache
-from assistant.core.models import Answer, Chunk, DocumentMeta, Passage
+from assistant.core.models import Answer, Chunk, DocumentMeta, Passage, Turn
 from assistant.core.settings import Settings
 from assistant.core.text_match import specific_terms
 from assistant.index.index_store import IndexStore

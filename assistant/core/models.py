@@ -6,9 +6,13 @@ so a citation can always be traced back to the exact place it came from.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
+
+from assistant.core.chunk_ids import doc_id_of
 
 
 class DocumentMeta(BaseModel):
@@ -146,3 +150,29 @@ class Answer(BaseModel):
         "top_k were answered before over the same index.",
     )
     timings: dict[str, float] = Field(default_factory=dict)
+
+
+class Turn(BaseModel):
+    """One message of a conversation."""
+
+    role: str = Field(pattern="^(user|assistant)$")
+    content: str = Field(max_length=20000)
+
+
+@dataclass
+class RetrievalResult:
+    """What retrieval hands the answerers: passages in final order, the question vector, each
+    passage's sentence vectors, which passages the question named exactly (pinned first and
+    quoted: "what is recommendation 3?"), and how long each step took."""
+
+    passages: list[Passage]
+    query_vector: np.ndarray
+    sentence_vectors: dict[str, np.ndarray]
+    timings: dict[str, float]
+    named_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def is_named(self, passage: Passage) -> bool:
+        return passage.chunk.chunk_id in self.named_ids
+
+    def doc_ids(self) -> set[str]:
+        return {doc_id_of(p.chunk.chunk_id) for p in self.passages}

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.core.chunk_ids import doc_id_of
+
 _STOPWORDS = "en"
 
 
@@ -36,7 +38,7 @@ class KeywordIndex:
         self.retriever = retriever
         self.generation = generation
         self._stemmer = _stemmer()
-        self._doc_of = np.array([chunk_id.split(":", 1)[0] for chunk_id in ids], dtype=object)
+        self._doc_of = np.array([doc_id_of(chunk_id) for chunk_id in ids], dtype=object)
 
     @classmethod
     def build(cls, ids: list[str], texts: Sequence[str], generation: int) -> KeywordIndex:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from assistant.core.chunk_ids import doc_id_of
+
 
 class SentenceIndex:
     """All sentence vectors stacked, with the passage (and document) each belongs to."""
@@ -19,7 +21,7 @@ class SentenceIndex:
         self.owners = owners
         self.generation = generation
         self._owner_array = np.array(owners, dtype=object)
-        self._doc_array = np.array([o.split(":", 1)[0] for o in owners], dtype=object)
+        self._doc_array = np.array([doc_id_of(o) for o in owners], dtype=object)
         # each passage's sentences are contiguous rows: passage number -> [start, end)
         self._passages: list[str] = []
         self._passage_number: dict[str, int] = {}
@@ -81,8 +83,7 @@ class SentenceIndex:
         numbers = [
             self._passage_number[owner]
             for owner in within
-            if owner in self._passage_number
-            and (doc_ids is None or owner.split(":", 1)[0] in doc_ids)
+            if owner in self._passage_number and (doc_ids is None or doc_id_of(owner) in doc_ids)
         ]
         if not numbers:
             return []

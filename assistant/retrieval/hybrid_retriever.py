@@ -17,8 +17,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
+from assistant.core.chunk_ids import doc_id_of
 from assistant.core.filters import SearchFilters
-from assistant.core.models import DocumentMeta, Passage
+from assistant.core.models import DocumentMeta, Passage, RetrievalResult
 from assistant.core.text_match import content_words
 from assistant.index.embeddings import encode_query
 from assistant.index.index_store import IndexStore
@@ -30,22 +31,6 @@ _RECOMMENDATION_NUMBER = re.compile(
     r"\brecommendation\s+(?:no\.?\s*)?(\d{1,2}|[A-H])\b", re.IGNORECASE
 )
 NAMED_RECOMMENDATION_WEIGHT = 2.0
-
-
-class RetrievalResult:
-    """Passages in final order, the question vector, and how long each step took."""
-
-    def __init__(
-        self,
-        passages: list[Passage],
-        query_vector: np.ndarray,
-        sentence_vectors: dict[str, np.ndarray],
-        timings: dict[str, float],
-    ) -> None:
-        self.passages = passages
-        self.query_vector = query_vector
-        self.sentence_vectors = sentence_vectors
-        self.timings = timings
 
 
 class HybridRetriever(BaseRetriever):
@@ -154,8 +139,8 @@ class HybridRetriever(BaseRetriever):
         if diversify:
             passage_vectors = {cid: pair[0] for cid, pair in vectors.items()}
             ranked = mmr_select(ranked, passage_vectors, k, self.mmr_lambda)
-        ranked = _pin_named(ranked, candidates, named)
-        return RetrievalResult(ranked[:k], query_vector, sentence_vectors, timings)
+        ranked, named_ids = _pin_named(ranked, candidates, named)
+        return RetrievalResult(ranked[:k], query_vector, sentence_vectors, timings, named_ids)
 
     def dense_rankings(
         self, query_vector: np.ndarray, fetch_k: int, allowed: set[str] | None
@@ -199,9 +184,9 @@ class HybridRetriever(BaseRetriever):
         if not match:
             return []
         ids = self.store.registry.recommendation_chunk_ids(match.group(1).upper())
-        ids = [i for i in ids if allowed is None or i.split(":", 1)[0] in allowed]
+        ids = [i for i in ids if allowed is None or doc_id_of(i) in allowed]
         named_docs = mentioned_documents(question, self.store.document_metas())
-        narrowed = [i for i in ids if i.split(":", 1)[0] in named_docs]
+        narrowed = [i for i in ids if doc_id_of(i) in named_docs]
         return narrowed or ids
 
     def _allowed_documents(self, filters: SearchFilters | None) -> set[str] | None:
@@ -233,18 +218,18 @@ def mentioned_documents(question: str, metas: dict[str, DocumentMeta]) -> set[st
     return {doc_id for doc_id, words in names.items() if any(counts[w] == 1 for w in words & asked)}
 
 
-def _pin_named(ranked: list[Passage], candidates: list[Passage], named: list[str]) -> list[Passage]:
+def _pin_named(
+    ranked: list[Passage], candidates: list[Passage], named: list[str]
+) -> tuple[list[Passage], frozenset[str]]:
     """The passages a question names by number go first, whatever the reranker thought (a
-    recommendation's wording rarely resembles "what is recommendation 3 about?"); they are
-    marked so the answerer quotes them."""
+    recommendation's wording rarely resembles "what is recommendation 3 about?"); their ids
+    are returned so the answerer quotes them."""
     if not named:
-        return ranked
+        return ranked, frozenset()
     by_id = {p.chunk.chunk_id: p for p in candidates}
     pinned = [by_id[i] for i in named if i in by_id]
-    for passage in pinned:
-        passage.scores["named_recommendation"] = 1.0
-    pinned_ids = {p.chunk.chunk_id for p in pinned}
-    return pinned + [p for p in ranked if p.chunk.chunk_id not in pinned_ids]
+    pinned_ids = frozenset(p.chunk.chunk_id for p in pinned)
+    return pinned + [p for p in ranked if p.chunk.chunk_id not in pinned_ids], pinned_ids
 
 
 def passage_to_document(passage: Passage) -> Document:
