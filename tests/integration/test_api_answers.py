@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_api_support import APPRENTICESHIPS, client_for, sse_json
+from tests.api_support import APPRENTICESHIPS, client_for, sse_json
 
 pytestmark = pytest.mark.integration
 MID_TERM = "city-of-london-mid-term-review"

@@ -14,8 +14,8 @@ import httpx
 import openai
 import pytest
 
+from tests.api_support import APPRENTICESHIPS, parse_sse
 from tests.servers import free_port, running_process, serve_command
-from tests.test_api_support import APPRENTICESHIPS, parse_sse
 
 pytestmark = pytest.mark.integration
 KEY = "server-test-key"

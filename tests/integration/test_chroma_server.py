@@ -11,9 +11,9 @@ import pytest
 
 from assistant.application.service import AssistantService
 from assistant.core.settings import Settings
+from tests.api_support import APPRENTICESHIPS, client_for
 from tests.conftest import CORPUS
 from tests.servers import free_port, running_process
-from tests.test_api_support import APPRENTICESHIPS, client_for
 
 pytestmark = pytest.mark.integration
 STARTUP_TIMEOUT = 90.0

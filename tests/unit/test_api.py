@@ -1,7 +1,7 @@
 """The HTTP API through FastAPI's TestClient: ask, stream, search, browse, OpenAI facade.
 
 These run on fake embeddings over the ingested seed corpus (fast); they check the contract
-(shapes, offsets, errors), not answer quality, which tests/test_api_answers.py covers.
+(shapes, offsets, errors), not answer quality, which tests/integration/test_api_answers.py covers.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.settings import PROJECT_ROOT
-from tests.test_api_support import (
+from tests.api_support import (
     APPRENTICESHIPS,
     CITATION_KEYS,
     client_for,

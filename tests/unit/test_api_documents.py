@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api_support import client_for
 from tests.documents import make_docx, make_pdf
-from tests.test_api_support import client_for
 
 LEEDS = (
     b"# Leeds skills plan\n\nThe Leeds skills plan commits to doubling digital apprenticeships "

@@ -22,7 +22,7 @@ from assistant.api import (
     routes_openai,
 )
 from assistant.api.app import create_app
-from tests.test_api_support import fake_corpus_service
+from tests.api_support import fake_corpus_service
 
 ROUTES = [
     route

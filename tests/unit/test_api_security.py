@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from assistant.api import security
 from assistant.api.app import create_app
-from tests.test_api_support import APPRENTICESHIPS, client_for, fake_corpus_service, sse_json
+from tests.api_support import APPRENTICESHIPS, client_for, fake_corpus_service, sse_json
 
 KEY = "s3cret-key-for-tests"
 
