@@ -168,9 +168,31 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
-from eval.cli import register as _register_eval_commands  # noqa: E402
+PLUGIN_GROUP = "strategy_assistant.commands"
 
-_register_eval_commands(app)
+
+class _WithPluginCommands(typer.core.TyperGroup):
+    """The app's command group, plus the commands of installed plug-ins (``eval`` and ``bench``
+    come from the ``eval`` package this way, see pyproject.toml): every entry point of
+    ``PLUGIN_GROUP`` is called with a typer app when the CLI runs, never when this module is
+    imported, so the product does not import them. A broken plug-in is a warning on stderr."""
+
+    def __init__(self, **attrs) -> None:
+        super().__init__(**attrs)
+        from importlib.metadata import entry_points
+
+        plugins = typer.Typer()
+        for entry in entry_points(group=PLUGIN_GROUP):
+            try:
+                entry.load()(plugins)
+            except Exception as exc:  # a plug-in's bug must not take the product CLI down
+                err.print(f"[yellow]warning:[/yellow] commands of {entry.value} not loaded: {exc}")
+        if plugins.registered_commands or plugins.registered_groups:
+            for name, command in typer.main.get_group(plugins).commands.items():
+                self.commands.setdefault(name, command)
+
+
+app.info.cls = _WithPluginCommands  # typer builds the group from this class when it runs
 
 
 def main() -> None:
