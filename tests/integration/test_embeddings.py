@@ -1,4 +1,4 @@
-"""The bundled model, loaded offline, and concurrent question batching."""
+"""The bundled model, loaded offline, and concurrent question batching (the real model)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from assistant.index.embeddings import encode_query, make_embeddings
+from assistant.index.embeddings import encode_query
 
 
 @pytest.mark.integration
@@ -33,13 +33,6 @@ def test_concurrent_questions_are_batched_without_mixing_answers(real_embeddings
         thread.join()
     for index, vector in enumerate(results):
         assert np.allclose(vector, expected[index], atol=1e-4), index
-
-
-def test_fake_profile_and_bad_model_path():
-    fake = make_embeddings("fake:8")
-    assert len(fake.embed_query("x")) == 8
-    with pytest.raises(RuntimeError, match="No sentence-transformers model"):
-        make_embeddings("/no/such/model")
 
 
 @pytest.mark.integration

@@ -1,4 +1,8 @@
-"""The extractive answerer: citations, spans, speakers, abstention."""
+"""The extractive answerer on hand-made passages and fake embeddings: citations, spans, speakers,
+abstention.
+
+The same answerer on the real model and the seed corpus: tests/integration/test_answering.py.
+"""
 
 from __future__ import annotations
 
@@ -94,51 +98,6 @@ def test_rejects_nonsense_configuration():
         ExtractiveAnswerer(max_sentences=0)
 
 
-@pytest.mark.integration
-@pytest.mark.parametrize(
-    ("question", "doc_id", "phrase"),
-    [
-        (
-            "What did partners say about apprenticeships?",
-            "city-of-london-mid-term-review",
-            "apprenticeships offer had improved significantly",
-        ),
-        (
-            "What is the total income of the Fusion Skills Civic Trust in year 3?",
-            "city-of-london-esc-feasibility-study",
-            "£1,000,000",
-        ),
-        (
-            "What does Greater Manchester recommend about an executive leader?",
-            "greater-manchester-education-skills",
-            "dedicated executive leader",
-        ),
-    ],
-)
-def test_real_answers_cite_the_right_passage(corpus_service, question, doc_id, phrase):
-    answer = corpus_service.ask(question)
-    assert not answer.abstained
-    assert any(c.doc_id == doc_id and phrase in c.text for c in answer.citations), answer.answer
-    for citation in answer.citations:  # the highlighted span is a sentence of the passage
-        sentence = citation.text[citation.sentence_start : citation.sentence_end]
-        assert sentence.strip() and sentence.strip(" -") in citation.text
-
-
-@pytest.mark.integration
-def test_school_partner_quote_is_attributed_in_the_answer(corpus_service):
-    answer = corpus_service.ask("What did school partners say about the City's resources?")
-    assert "school partner said:" in answer.answer.lower()
-    assert any(c.speaker == "School partner" for c in answer.citations)
-
-
-@pytest.mark.integration
-def test_question_drawing_on_two_documents_cites_both(corpus_service):
-    answer = corpus_service.ask(
-        "How do the City of London and Greater Manchester approach adult learning?"
-    )
-    assert len({c.doc_id for c in answer.citations}) >= 2
-
-
 def test_specific_terms_are_names_and_numbers_not_sentence_openers():
     from assistant.core.text_match import specific_terms
 
@@ -157,26 +116,6 @@ def test_a_name_the_documents_never_mention_abstains_and_says_so(fake_service, c
     assert not fake_service.ask("What did Kirklees Council propose?").answer.startswith(
         "The documents don't say: they never mention"
     )
-
-
-@pytest.mark.integration
-def test_a_recommendation_named_with_its_document_is_quoted_from_that_document(corpus_service):
-    answer = corpus_service.ask("What is Recommendation 1 of the mid-term review about?")
-    assert not answer.abstained
-    assert {c.doc_id for c in answer.citations} == {"city-of-london-mid-term-review"}
-    assert len(answer.citations) == 1 and answer.citations[0].text.startswith(
-        "Work with education, skills and cultural partners"
-    )
-
-
-@pytest.mark.integration
-def test_a_recommendation_number_alone_is_answered_from_every_document_that_has_one(
-    corpus_service,
-):
-    numbered = corpus_service.store.registry.recommendation_chunk_ids("3")
-    answer = corpus_service.ask("What is recommendation 3?")
-    assert not answer.abstained
-    assert {c.chunk_id for c in answer.citations} == set(numbered) and len(numbered) > 1
 
 
 def test_documents_are_mentioned_by_words_only_their_names_have():

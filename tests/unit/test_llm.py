@@ -1,4 +1,5 @@
-"""Optional LLM generation: citation verification, injection safety, fallback, rewriting."""
+"""Optional LLM generation on fake chat models: citation verification, injection safety, fallback,
+rewriting. Real HTTP to a stub OpenAI server: tests/integration/test_llm.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from assistant.application.service import AssistantService
 from assistant.core.filters import SearchFilters
 from assistant.core.models import Turn
 from assistant.core.settings import Settings
-from tests.llm_stub import StubLLMServer
 
 QUESTION = "What did partners say about apprenticeships?"
 
@@ -97,53 +97,6 @@ def test_follow_up_is_rewritten_by_the_llm_when_configured(fake_settings, corpus
     history = [Turn(role="user", content=QUESTION), Turn(role="assistant", content="… [1]")]
     answer = service.ask("and what about adult learners?", history)
     assert answer.rewritten_question == "What did partners say about adult learners?"
-
-
-@pytest.mark.integration
-def test_stub_openai_server_end_to_end(corpus_service, real_data_dir, real_embeddings):
-    """Real HTTP through langchain-openai to a stub server: wrong citation and unsupported claim."""
-    reply = (
-        "In adult learning, partners agreed that the apprenticeships offer had improved "
-        "significantly [1]. The City also built a new stadium [2]. See also [7]."
-    )
-    with StubLLMServer([reply]) as stub:
-        settings = Settings(
-            data_dir=real_data_dir,
-            llm="openai",
-            llm_model="stub-model",
-            llm_base_url=stub.url,
-            llm_api_key="secret",
-            llm_timeout=10,
-        )
-        service = AssistantService(settings, embeddings=real_embeddings)  # the ingested corpus
-        answer = service.ask(QUESTION)
-        streamed = list(service.ask_stream(QUESTION))
-    assert stub.requests and stub.requests[0]["model"] == "stub-model"
-    sent = stub.requests[0]["messages"]
-    assert sent[0]["role"] == "system" and '<passage n="1"' in sent[-1]["content"]
-    assert "[7]" not in answer.answer and "[7]" in answer.notice
-    supported = {s.text.split()[0]: s.supported for s in answer.sentences}
-    assert supported["In"] is True, answer.sentences
-    assert supported["The"] is False, answer.sentences
-    assert any("apprenticeships offer" in c.text for c in answer.citations)
-    assert isinstance(streamed[-1], type(answer)) and len(streamed) > 2  # tokens, then answer
-
-
-@pytest.mark.integration
-def test_stub_server_timeout_falls_back(corpus_service, real_data_dir, real_embeddings):
-    with StubLLMServer(["too late [1]."], delay=3.0) as stub:
-        settings = Settings(
-            data_dir=real_data_dir,
-            llm="openai",
-            llm_model="slow",
-            llm_base_url=stub.url,
-            llm_timeout=0.5,
-        )
-        service = AssistantService(settings, embeddings=real_embeddings)
-        answer = service.ask(QUESTION)
-    assert answer.backend.startswith("extractive (fallback")
-    assert "failed" in answer.notice
-    assert any("apprenticeships offer" in c.text for c in answer.citations)
 
 
 def test_llm_setting_without_model_is_a_clear_configuration_error():

@@ -103,22 +103,6 @@ def test_answer_chain_is_a_langchain_runnable(fake_service, corpus_copy):
     assert len(batch) == 2 and all(a.citations for a in batch)
 
 
-@pytest.mark.integration
-def test_a_local_cross_encoder_plugs_in(corpus_service):
-    """Any local CrossEncoder folder works; the bundled MiniLM with a fresh head stands in."""
-    from assistant.index.embeddings import bundled_model_path
-    from assistant.retrieval.rerankers import CrossEncoderReranker, make_reranker
-
-    reranker = make_reranker(str(bundled_model_path()))
-    assert isinstance(reranker, CrossEncoderReranker)
-    retriever = corpus_service.retriever.model_copy(update={"reranker": reranker})
-    passages = retriever.retrieve("apprenticeships offer", None, 5).passages
-    scores = [p.scores["cross_encoder"] for p in passages if "cross_encoder" in p.scores]
-    assert len(scores) == len(passages) == 5
-    with pytest.raises(ValueError, match="not found"):
-        make_reranker("/no/such/model")
-
-
 def test_sentence_search_within_passages_matches_the_full_scan_restricted_to_them():
     from assistant.index.sentence_index import SentenceIndex
 

@@ -1,7 +1,8 @@
 """The web UI's handlers and rendering, without a browser.
 
-Fast tests use ``fake_service`` with a copy of the seed corpus ingested (fake embeddings, under
-a second); tests where the content of an answer matters use the real model (``corpus_service``).
+These use ``fake_service`` with a copy of the seed corpus ingested (fake embeddings, under a
+second); tests where the content of an answer matters use the real model, in
+tests/integration/test_ui_handlers.py.
 """
 
 from __future__ import annotations
@@ -334,23 +335,3 @@ def test_mount_ui_serves_the_page(library):
         page = client.get("/ui/")
         assert page.status_code == 200 and "Strategy Assistant" in page.text
         assert client.get("/favicon.ico").headers["content-type"].startswith("image/svg")
-
-
-# -- with the real model -----------------------------------------------------------------------
-@pytest.mark.integration
-def test_real_answer_about_apprenticeships_is_cited_and_highlighted(corpus_service):
-    final = list(handlers.chat_stream(corpus_service, APPRENTICESHIPS, []))[-1]
-    answer = final.answers[0]
-    assert not answer.abstained
-    assert "apprenticeships offer had improved significantly" in mark_of(
-        render.citation_card(answer.citations[0], "c0")
-    )
-    assert "apprenticeships" in render.answer_markdown(answer)
-
-
-@pytest.mark.integration
-def test_real_compare_of_adult_learning(corpus_service):
-    results, problem = handlers.compare(corpus_service, "How is adult learning treated?", COMPARED)
-    assert problem is None
-    answered = [d for d, a in results.items() if not a.abstained and a.citations]
-    assert len(answered) >= 2, {d: a.answer for d, a in results.items()}
