@@ -7,7 +7,7 @@ CLI := $(VENV)/bin/strategy-assistant
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup run ingest serve test lint format eval bench browser clean
+.PHONY: setup run ingest serve test test-fast lint format eval bench browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ browser:
 
 test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fast tier: tests/unit, on fakes (no real model, server process, browser or Chroma server).
+test-fast: setup
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check assistant ingest eval ui tests

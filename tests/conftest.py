@@ -1,4 +1,10 @@
-"""Shared fixtures: fakes for fast unit tests, the real model and corpus for integration tests."""
+"""Shared fixtures: fakes for fast unit tests, the real model and corpus for integration tests.
+
+The folder is the tier: everything under tests/unit/ is marked ``unit`` and runs on fakes
+(``make test-fast``); everything under tests/integration/ is marked ``integration``. A unit test
+that asks for a real-model fixture is a collection error, and tests/unit/conftest.py fails any
+unit test that loads the real model some other way.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,25 @@ import pytest
 from assistant.core.settings import PROJECT_ROOT, Settings
 
 CORPUS = PROJECT_ROOT / "corpus"
+TESTS = Path(__file__).resolve().parent
+REAL_FIXTURES = frozenset({"real_embeddings", "real_data_dir", "corpus_service"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    misplaced = []
+    for item in items:
+        tier = Path(item.path).resolve().relative_to(TESTS).parts[0]
+        if tier == "unit":
+            item.add_marker(pytest.mark.unit)
+            if REAL_FIXTURES & set(item.fixturenames) or item.get_closest_marker("integration"):
+                misplaced.append(item.nodeid)
+        elif tier == "integration":
+            item.add_marker(pytest.mark.integration)
+    if misplaced:
+        raise pytest.UsageError(
+            "Unit tests run on fakes; move these to tests/integration/ (they use the real model "
+            "or are marked integration):\n  " + "\n  ".join(misplaced)
+        )
 
 
 @pytest.fixture
