@@ -235,29 +235,6 @@ def _evaluate(
     return 0
 
 
-def calibration_summary(best: dict, current: float) -> str:
-    low, high = best["plateau"]
-    text = (
-        f"Recommended abstain threshold: {best['threshold']:.2f} (abstention F1 "
-        f"{best['abstention_f1']:.3f}, precision {best['abstention_precision']:.3f}, recall "
-        f"{best['abstention_recall']:.3f}; answer support {best['answer_support']:.3f}, best on "
-        f"the curve {best['best_support_on_curve']:.3f}); every threshold from {low:.2f} to "
-        f"{high:.2f} scores the same. "
-    )
-    if low - 1e-9 <= current <= high + 1e-9:
-        text += f"The current setting {current} is on that plateau: no change needed. "
-    else:
-        text += f"Current setting: {current}; set ASSISTANT_ABSTAIN_THRESHOLD. "
-    other = best["best_f1_any_support"]
-    if other["abstention_f1"] > best["abstention_f1"] + 1e-9:
-        text += (
-            f"Without the support budget the best F1 is {other['abstention_f1']:.3f} at "
-            f"{other['threshold']:.2f}, costing answer support "
-            f"{best['best_support_on_curve'] - other['answer_support']:.3f}."
-        )
-    return text
-
-
 def _calibrate(
     service, chosen, all_questions, settings, subset, max_support_loss, as_json, write_docs=False
 ) -> int:
@@ -267,6 +244,7 @@ def _calibrate(
 
     from eval.bench.common import progress_bar
     from eval.calibrate import default_thresholds, recommend, retrieve_all, sweep
+    from eval.calibration_report import calibration_summary
 
     with progress_bar("Retrieving", len(chosen)) as advance:
         rows = retrieve_all(service, chosen, all_questions, advance)
@@ -329,7 +307,7 @@ def _calibrate(
     err.print(f"Curve written to {path}")
     if write_docs:
         from eval.bench.common import write_section
-        from eval.report import calibration_markdown
+        from eval.calibration_report import calibration_markdown
 
         write_section(
             "Retrieval quality", calibration_markdown(payload), sub="Abstention calibration"

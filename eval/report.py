@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from assistant.core.settings import PROJECT_ROOT
+from eval.bench.common import command_line, git_commit, machine_line
 from eval.known_findings import METRIC_LABELS
 
 PER_KIND_COLUMNS = [
@@ -38,29 +37,6 @@ def fmt(metric: str, value) -> str:
 
 def settings_text(settings: dict | None) -> str:
     return ", ".join(f"{k}={v}" for k, v in (settings or {}).items())
-
-
-def git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
-        return None
-    return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def build_report(
@@ -184,8 +160,6 @@ def write_reports(report: dict, reports_dir: Path, prefix: str = "eval") -> tupl
 
 def docs_markdown(report: dict, md_path: Path | None = None) -> str:
     """The known-findings tables for docs/BENCHMARKS.md (no per-question detail)."""
-    from eval.bench.common import command_line, machine_line
-
     summary = report["summary"]
     lines = [
         f"Measured {report['created']} (commit {report.get('commit')}) on {machine_line()}.",
@@ -221,63 +195,6 @@ def docs_markdown(report: dict, md_path: Path | None = None) -> str:
         "is relevant when it contains a key phrase. Thresholds: "
         f"{'passed' if report['thresholds']['passed'] else 'FAILED'} "
         f"({report.get('thresholds_section')}).",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def calibration_markdown(payload: dict) -> str:
-    from eval.bench.common import command_line, machine_line
-
-    best = payload["recommended"]
-    lines = [
-        f"Measured {payload['created']} on {machine_line()}.",
-        "",
-        "Reproduce with:",
-        "",
-        "```bash",
-        command_line(),
-        "```",
-        "",
-        f"The extractive answerer's abstain threshold swept over {payload['questions']} "
-        "questions (each retrieved once through the real service; every threshold answers "
-        "from the same retrieval). Recommended: the best abstention F1 whose answer support "
-        f"stays within {best['max_support_loss']:.2f} of the best on the curve.",
-        "",
-        "| threshold | abstention precision | abstention recall | abstention F1 | "
-        "answer support | answerable abstained |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for point in payload["curve"]:
-        if round(point["threshold"] * 100) % 2 and point["threshold"] not in (
-            best["threshold"],
-            payload["current_threshold"],
-        ):
-            continue  # every other row keeps the table short; the JSON has them all
-        mark = []
-        if abs(point["threshold"] - best["threshold"]) < 1e-9:
-            mark.append("recommended")
-        if abs(point["threshold"] - payload["current_threshold"]) < 1e-9:
-            mark.append("current")
-        label = f"{point['threshold']:.2f}" + (f" ({', '.join(mark)})" if mark else "")
-        lines.append(
-            f"| {label} | {point['abstention_precision']:.3f} | "
-            f"{point['abstention_recall']:.3f} | {point['abstention_f1']:.3f} | "
-            f"{point['answer_support']:.3f} | {point['false_abstention_rate']:.3f} |"
-        )
-    evidence = payload["best_evidence"]
-    answerable = evidence["answerable"]
-    unanswerable = sorted(evidence["unanswerable"].values())
-    from eval.cli import calibration_summary
-
-    lines += [
-        "",
-        calibration_summary(best, payload["current_threshold"]),
-        "",
-        "Best evidence score per question: answerable median "
-        f"{answerable[len(answerable) // 2]:.3f} (min {answerable[0]:.3f}); unanswerable median "
-        f"{unanswerable[len(unanswerable) // 2]:.3f} (range {unanswerable[0]:.3f}–"
-        f"{unanswerable[-1]:.3f}).",
         "",
     ]
     return "\n".join(lines)

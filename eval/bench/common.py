@@ -1,5 +1,6 @@
-"""Helpers shared by the benchmark scripts: machine facts, progress bars, peak memory and
-writing one section of ``docs/BENCHMARKS.md`` without touching the others."""
+"""Helpers shared by the evaluation and the benchmark scripts: machine facts, the commit,
+progress bars, peak memory and writing one section of ``docs/BENCHMARKS.md`` without touching
+the others."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import platform
 import resource
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -85,6 +87,29 @@ def command_line() -> str:
     if argv and argv[0].endswith("strategy-assistant"):
         argv[0] = "strategy-assistant"
     return " ".join(shlex.quote(a) for a in argv)
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def now_stamp() -> str:

@@ -26,6 +26,7 @@ from assistant.retrieval.rerankers import make_reranker
 from eval.bench.common import (
     command_line,
     err,
+    git_commit,
     machine,
     machine_line,
     now_stamp,
@@ -253,8 +254,6 @@ def run(
             jobs.append(("squad", label, dataset))
     if not jobs:
         raise ValueError("give at least one of --beir, --squad, --policyqa")
-    from eval.report import git_commit
-
     report: dict = {
         "machine": info,
         "command": command_line(),
@@ -342,8 +341,6 @@ def print_set(entry: dict) -> None:
 
 
 def markdown(report: dict) -> str:
-    from eval.report import git_commit
-
     lines = [
         f"Measured {report['date']} (commit {report.get('commit') or git_commit()}) on "
         f"{machine_line(report['machine'])}.",

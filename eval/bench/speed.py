@@ -32,6 +32,7 @@ from eval.bench.common import (
     Timer,
     command_line,
     err,
+    git_commit,
     machine,
     machine_line,
     now_stamp,
@@ -133,7 +134,7 @@ def run_seed_ingest(settings: Settings, write_docs: bool, embeddings=None) -> di
     report = {
         "machine": info,
         "date": now_stamp(),
-        "commit": _commit(),
+        "commit": git_commit(),
         "command": command_line(),
         "ingest": [row],
     }
@@ -423,7 +424,7 @@ def run(
     report: dict = {
         "machine": info,
         "date": now_stamp(),
-        "commit": _commit(),
+        "commit": git_commit(),
         "command": command_line(),
         "ingest": [],
         "latency": [],
@@ -596,12 +597,6 @@ def latency_markdown(report: dict) -> str:
         lines.append(f"| {r['label']} | " + " | ".join(cells) + " |")
     lines += ["", f"Peak RSS of the whole run: {report['peak_rss_mb']:.0f} MB.", ""]
     return "\n".join(lines)
-
-
-def _commit() -> str | None:
-    from eval.report import git_commit
-
-    return git_commit()
 
 
 def _save(settings: Settings, prefix: str, report: dict) -> None:
