@@ -1,8 +1,42 @@
-"""Reports of an abstention calibration: the recommendation in words and the docs table."""
+"""Reports of an abstention calibration: the sweep as a terminal table, the recommendation
+in words, and the docs table."""
 
 from __future__ import annotations
 
+from rich.table import Table
+
 from eval.bench.common import command_line, machine_line
+
+
+def calibration_table(curve: list[dict], best: dict, current: float, questions: int) -> Table:
+    table = Table(title=f"Abstain threshold sweep ({questions} questions)")
+    for column in (
+        "threshold",
+        "abst. precision",
+        "abst. recall",
+        "abst. F1",
+        "support",
+        "answerable abstained",
+    ):
+        table.add_column(column, justify="right")
+    for point in curve:
+        marks = []
+        if abs(point["threshold"] - best["threshold"]) < 1e-9:
+            marks.append("recommended")
+        if abs(point["threshold"] - current) < 1e-9:
+            marks.append("current")
+        style = "bold green" if "recommended" in marks else None
+        table.add_row(
+            f"{point['threshold']:.2f}",
+            f"{point['abstention_precision']:.3f}",
+            f"{point['abstention_recall']:.3f}",
+            f"{point['abstention_f1']:.3f}",
+            f"{point['answer_support']:.3f}",
+            f"{point['false_abstention_rate']:.3f}",
+            ", ".join(marks),
+            style=style,
+        )
+    return table
 
 
 def calibration_summary(best: dict, current: float) -> str:

@@ -1,0 +1,1 @@
+"""The ``eval`` and ``bench`` commands, one module per command group (see ``eval/cli.py``)."""

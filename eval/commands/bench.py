@@ -1,0 +1,118 @@
+"""``strategy-assistant bench retrieval | speed | ingest``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from eval.commands.common import err, load_settings
+
+bench_app = typer.Typer(
+    no_args_is_help=True,
+    help="Benchmarks: retrieval quality on public data, ingest and query speed.",
+)
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    beir: Annotated[
+        Path | None, typer.Option(help="BEIR folder (e.g. ../shared/bench/scifact).")
+    ] = None,
+    split: Annotated[
+        str, typer.Option(help="BEIR qrels split: test (report) or train (tune).")
+    ] = "test",
+    squad: Annotated[Path | None, typer.Option(help="SQuAD-format JSON (dev-v1.1.json).")] = None,
+    policyqa: Annotated[Path | None, typer.Option(help="PolicyQA dev.json (SQuAD format).")] = None,
+    max_queries: Annotated[
+        int | None, typer.Option(min=1, help="At most this many queries per set (fixed seed).")
+    ] = None,
+    squad_queries: Annotated[
+        int, typer.Option(min=1, help="Questions sampled from SQuAD-format sets (fixed seed).")
+    ] = 1000,
+    depth: Annotated[int, typer.Option(min=100, help="Passages ranked per query.")] = 200,
+    variants: Annotated[
+        str, typer.Option(help="Comma-separated variants.")
+    ] = "bm25,dense,hybrid,hybrid+rerank",
+    rebuild: Annotated[bool, typer.Option(help="Rebuild cached indexes.")] = False,
+    tune: Annotated[
+        bool, typer.Option(help="Also explore fusion settings (train/dev only).")
+    ] = False,
+    write_docs: Annotated[
+        bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
+    ] = False,
+) -> None:
+    """nDCG@10 / recall@100 (BEIR) and hit@1/@5 / MRR (SQuAD format) for four variants."""
+    from eval.bench.retrieval import VARIANTS, run
+
+    chosen = [v.strip() for v in variants.split(",") if v.strip()]
+    unknown = [v for v in chosen if v not in VARIANTS]
+    if unknown:
+        err.print(f"[red]Unknown variant(s) {unknown}[/red]; choose from {', '.join(VARIANTS)}")
+        raise typer.Exit(2)
+    if not (beir or squad or policyqa):
+        err.print("[red]Give at least one of --beir, --squad, --policyqa.[/red]")
+        raise typer.Exit(2)
+    if tune and beir and split == "test":
+        err.print(
+            "[yellow]Tuning on SciFact test would overfit the reported figures; use "
+            "--split train to tune.[/yellow]"
+        )
+    run(
+        beir,
+        split,
+        squad,
+        policyqa,
+        max_queries,
+        squad_queries,
+        depth,
+        chosen,
+        rebuild,
+        tune,
+        write_docs,
+        load_settings(),
+    )
+
+
+@bench_app.command("speed")
+def bench_speed(
+    beir: Annotated[
+        Path | None, typer.Option(help="BEIR folder for the 5k-abstract and sentence indexes.")
+    ] = None,
+    queries: Annotated[int, typer.Option(min=5, help="Queries timed per index size.")] = 100,
+    ingest_docs: Annotated[
+        int, typer.Option(min=0, help="SciFact abstracts for the ingest-throughput run (0: none).")
+    ] = 300,
+    sizes: Annotated[
+        str, typer.Option(help="Index sizes: seed,abstracts,sentences.")
+    ] = "seed,abstracts,sentences",
+    rebuild: Annotated[bool, typer.Option(help="Rebuild cached indexes.")] = False,
+    write_docs: Annotated[
+        bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
+    ] = False,
+) -> None:
+    """Ingest throughput vs raw encode, re-ingest time, query latency vs bare Chroma, memory."""
+    from eval.bench.speed import run
+
+    run(
+        beir,
+        queries,
+        ingest_docs,
+        [s.strip() for s in sizes.split(",") if s.strip()],
+        rebuild,
+        write_docs,
+        load_settings(),
+    )
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    write_docs: Annotated[
+        bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
+    ] = False,
+) -> None:
+    """Seed-corpus ingest: cold, unchanged re-ingest, passages/s (a private temp index)."""
+    from eval.bench.speed import run_seed_ingest
+
+    run_seed_ingest(load_settings(), write_docs)
