@@ -44,8 +44,7 @@ def ingest(
     """Index a folder: new and changed documents are embedded, removed ones deleted."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from ingest.ingest_pipeline import IngestError
-    from ingest.manifest import ManifestError
+    from assistant.core.errors import IngestError, ManifestError
 
     settings = _settings()
     folder = path or settings.corpus_dir
@@ -111,7 +110,7 @@ def ask(
     """Answer a question from the indexed documents, with numbered citations."""
     from pydantic import TypeAdapter, ValidationError
 
-    from assistant.application.service import QuestionError
+    from assistant.core.errors import QuestionError
     from assistant.core.filters import SearchFilters
     from assistant.core.models import Turn
 
@@ -158,12 +157,12 @@ def serve(
     """Serve the HTTP API (and the web UI at /ui)."""
     import uvicorn
 
-    from assistant.api.app import create_app
+    from assistant.server import create_server
 
     settings = _settings()
     host = host or settings.host
     port = port if port is not None else settings.port
-    application = create_app(settings)
+    application = create_server(settings)
     err.print(f"Serving on http://{host}:{port}  (API docs /docs, web UI /ui)")
     uvicorn.run(application, host=host, port=port, log_level="info")
 

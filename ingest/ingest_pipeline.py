@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.chunk_ids import doc_id_of
-from assistant.core.errors import UnreadableDocumentError
+from assistant.core.errors import IngestError, UnreadableDocumentError
 from assistant.core.models import Chunk, SourceDocument
 from assistant.index.embeddings import encode_texts
 from assistant.index.index_store import IndexStore
@@ -29,10 +29,6 @@ from ingest.structured_chunker import CHUNKER_VERSION, StructuredChunker
 ProgressCallback = Callable[[str, int, int], None]
 _ENCODE_SLICE = 512
 _GROUP_TEXTS = 4096
-
-
-class IngestError(Exception):
-    """The ingest cannot start (missing or empty folder); the message says what to do."""
 
 
 @dataclass
@@ -101,7 +97,7 @@ class IngestPipeline:
         self,
         store: IndexStore,
         embeddings,
-        chunk_max_chars: int = 900,
+        chunk_max_chars: int,
         max_file_bytes: int = 50 * 1024 * 1024,
     ) -> None:
         self.store = store

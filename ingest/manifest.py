@@ -8,14 +8,11 @@ from typing import Any
 
 import yaml
 
+from assistant.core.errors import ManifestError
 from assistant.core.models import DocumentMeta
 
 MANIFEST_NAME = "manifest.yaml"
 _KNOWN_FIELDS = {"id", "title", "short_name", "organisation", "place", "date", "kind", "summary"}
-
-
-class ManifestError(Exception):
-    """The manifest exists but cannot be used; the message says where it is wrong."""
 
 
 def load_manifest(folder: Path) -> dict[str, dict[str, Any]]:

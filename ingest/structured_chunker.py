@@ -45,7 +45,7 @@ class _Draft:
 class StructuredChunker:
     """Cut a ``SourceDocument`` into ``Chunk`` objects with offsets and section paths."""
 
-    def __init__(self, max_chars: int = 900) -> None:
+    def __init__(self, max_chars: int) -> None:
         if max_chars < 200:
             raise ValueError("max_chars must be at least 200 so a paragraph can stand alone")
         self.max_chars = max_chars

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.application.feedback_store import FeedbackIn
-from assistant.application.service import AssistantService, NotFoundError, QuestionError
+from assistant.application.service import AssistantService
+from assistant.core.errors import NotFoundError, QuestionError
 from assistant.core.filters import SearchFilters
 from assistant.core.models import Answer, Turn
 from ui import render, render_views

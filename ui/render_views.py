@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
-from assistant.application.service import DocumentDetail, PassageView
 from assistant.core.models import Answer, DocumentMeta, Passage
+from assistant.core.views import DocumentDetail, Health, PassageView
 from ui.render import (
     ABSTAIN_LABEL,
     answer_markdown,
@@ -150,10 +150,10 @@ def compare_columns(results: dict[str, Answer], metas: dict[str, DocumentMeta]) 
     return '<div class="sa-compare">' + "".join(columns) + "</div>"
 
 
-def header(health: dict) -> str:
+def header(health: Health) -> str:
     """Title bar with the size of the index, so staff see an upload land."""
     return (
         '<header class="sa-header"><h1>Strategy Assistant</h1>'
-        f'<p class="sa-stats">{health.get("documents", 0)} documents · '
-        f"{health.get('chunks', 0)} passages · every answer cited to its source</p></header>"
+        f'<p class="sa-stats">{health.documents} documents · '
+        f"{health.chunks} passages · every answer cited to its source</p></header>"
     )

@@ -86,7 +86,7 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, abstain_threshold: float = 0.36, max_sentences: int = 5) -> None:
+    def __init__(self, abstain_threshold: float, max_sentences: int) -> None:
         if max_sentences < 1:
             raise ValueError("max_sentences must be at least 1")
         self.abstain_threshold = abstain_threshold

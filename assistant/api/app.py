@@ -49,7 +49,7 @@ to) stay open. Errors are JSON: `{"error": {"code": ..., "message": ...}}`."""
 def create_app(
     settings: Settings | None = None, service: AssistantService | None = None
 ) -> FastAPI:
-    """The API (and the web UI at /ui when ``settings.ui_enabled``) over one service."""
+    """The HTTP API over one service (``assistant.server`` adds the web UI at /ui)."""
     settings = settings or Settings()
     owned = service is None
     if service is None:
@@ -89,11 +89,6 @@ def create_app(
             expose_headers=["Server-Timing", "Location"],
             allow_credentials=False,  # the key travels in a header, never in cookies
         )
-
-    if settings.ui_enabled:
-        from ui.gradio_app import mount_ui  # imported only here: Gradio is heavy
-
-        app = mount_ui(app, service)
     return app
 
 

@@ -16,8 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.application.service import NotFoundError, QuestionError
-from assistant.core.errors import UnreadableDocumentError
+from assistant.core.errors import (
+    NotFoundError,
+    QuestionError,
+    UnreadableDocumentError,
+    UploadRefused,
+)
 
 logger = logging.getLogger("assistant.api")
 
@@ -86,6 +90,10 @@ def install_error_handlers(app: FastAPI, max_question_chars: int) -> None:
     @app.exception_handler(UnreadableDocumentError)
     async def _unreadable(request: Request, exc: UnreadableDocumentError) -> JSONResponse:
         return error_response(422, "unreadable_document", str(exc))
+
+    @app.exception_handler(UploadRefused)
+    async def _refused(request: Request, exc: UploadRefused) -> JSONResponse:
+        return error_response(exc.status, exc.code, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

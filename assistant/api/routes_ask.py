@@ -20,7 +20,8 @@ from assistant.api.schemas import (
     SearchResponse,
 )
 from assistant.api.sse import SSE_HEADERS, SSE_MEDIA_TYPE, sse_event
-from assistant.application.service import AssistantService, NotFoundError, QuestionError
+from assistant.application.service import AssistantService
+from assistant.core.errors import NotFoundError, QuestionError
 from assistant.core.filters import SearchFilters
 from assistant.core.models import Answer
 

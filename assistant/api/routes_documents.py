@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
@@ -18,56 +17,13 @@ from assistant.api.schemas import (
     RecommendationList,
     UploadResponse,
 )
-from assistant.application.service import AssistantService, DocumentDetail, PassageView
+from assistant.application.service import AssistantService
 from assistant.core.settings import Settings
-from ingest.loaders import SUPPORTED_SUFFIXES, sniff_suffix
+from assistant.core.views import DocumentDetail, PassageView
 
 router = APIRouter(prefix="/api/v1", tags=["documents"], responses=ERROR_RESPONSES)
 Service = Annotated[AssistantService, Depends(get_service)]
 DocId = Annotated[str, Path(min_length=1, max_length=200, description="A document id.")]
-
-# Which sniffed content types a file name's extension may carry. Text is accepted as HTML (a
-# fragment without <html>) and HTML-looking text as .txt/.md; binary formats must match.
-_COMPATIBLE = {
-    ".pdf": {".pdf"},
-    ".docx": {".docx"},
-    ".html": {".html", ".txt"},
-    ".htm": {".html", ".txt"},
-    ".txt": {".txt", ".html"},
-    ".md": {".txt", ".html"},
-    ".markdown": {".txt", ".html"},
-}
-_DESCRIBE = {".pdf": "a PDF", ".docx": "a Word .docx file", ".html": "HTML", ".txt": "text"}
-
-
-def upload_suffix(data: bytes, file_name: str) -> str:
-    """The type to parse an upload as, judged by its content and checked against its name."""
-    sniffed = sniff_suffix(data)
-    declared = PurePosixPath(file_name).suffix.lower()
-    supported = ", ".join(SUPPORTED_SUFFIXES)
-    if declared and declared not in _COMPATIBLE:
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"{file_name}: '{declared}' files are not supported; upload one of: {supported}.",
-        )
-    if sniffed is None:
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"{file_name}: the content is binary and not a PDF or .docx document; "
-            f"supported: {supported}.",
-        )
-    if not declared:
-        return sniffed
-    if sniffed not in _COMPATIBLE[declared]:
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"{file_name}: the name says {declared} but the content is {_DESCRIBE[sniffed]}; "
-            "upload the real file or give it the right extension.",
-        )
-    return declared
 
 
 def _read_limited(upload: UploadFile, limit: int) -> bytes:
@@ -126,31 +82,17 @@ def upload_document(
 ) -> UploadResponse:
     """Ingests incrementally: re-uploading the same content is a no-op, and content already
     indexed under another name is reported as a duplicate, never indexed twice."""
-    name = PurePosixPath((file.filename or "").replace("\\", "/")).name.strip() or "upload"
     data = _read_limited(file, settings.max_upload_bytes)
-    suffix = upload_suffix(data, name)
-    if not PurePosixPath(name).suffix:
-        name += suffix
-    report, doc_id = service.upload(data, name, suffix)
-    if doc_id is None:  # defensive: the pipeline reports unreadable files by raising
-        raise ApiError(422, "unreadable_document", f"{name}: nothing could be indexed.")
-    if report.added:
-        status = "added"
-    elif report.updated:
-        status = "updated"
-    elif report.duplicates:
-        status = "duplicate"
-    else:
-        status = "unchanged"
-    if status != "added":
+    outcome = service.add_upload(data, file.filename)
+    if outcome.status != "added":
         response.status_code = 200
-    response.headers["Location"] = f"/api/v1/documents/{doc_id}"
+    response.headers["Location"] = f"/api/v1/documents/{outcome.doc_id}"
     return UploadResponse(
-        doc_id=doc_id,
-        chunk_count=service.document(doc_id).chunk_count,
-        status=status,
-        file_name=name,
-        seconds=round(report.seconds, 3),
+        doc_id=outcome.doc_id,
+        chunk_count=outcome.chunk_count,
+        status=outcome.status,
+        file_name=outcome.file_name,
+        seconds=round(outcome.report.seconds, 3),
     )
 
 

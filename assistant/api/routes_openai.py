@@ -22,7 +22,8 @@ from assistant.api.deps import get_service
 from assistant.api.errors import ApiError, error_body
 from assistant.api.schemas import ERROR_RESPONSES, NOT_FOUND, ChatCompletionRequest, ChatMessage
 from assistant.api.sse import SSE_HEADERS, SSE_MEDIA_TYPE, sse_event
-from assistant.application.service import AssistantService, NotFoundError, QuestionError
+from assistant.application.service import AssistantService
+from assistant.core.errors import NotFoundError, QuestionError
 from assistant.core.models import Answer, Turn
 
 logger = logging.getLogger("assistant.api")

@@ -7,9 +7,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.application.feedback_store import FeedbackRecord
-from assistant.application.service import DocumentSummary
 from assistant.core.filters import SearchFilters
 from assistant.core.models import Answer, Passage, Turn
+from assistant.core.views import DocumentSummary
 
 MAX_HISTORY_TURNS = 50
 

@@ -48,7 +48,16 @@ class Settings(BaseSettings):
         "it only the sentences of the sentence_pool_k nearest passages are.",
     )
     sentence_pool_k: int = Field(300, ge=10, le=5000)
+    rerank_k: int = Field(30, ge=1, le=1000, description="Fused candidates the reranker sees.")
     rrf_k: int = Field(60, ge=1)
+    bm25_weight: float = Field(1.0, ge=0.0, description="BM25 list's weight in the fusion.")
+    sentence_weight: float = Field(
+        0.5, ge=0.0, description="Sentence-vector list's weight in the fusion."
+    )
+    rerank_sentence_weight: float = Field(0.5, ge=0.0, description="Reranker: best sentence.")
+    rerank_passage_weight: float = Field(0.3, ge=0.0, description="Reranker: passage cosine.")
+    rerank_rank_weight: float = Field(0.2, ge=0.0, description="Reranker: fused rank.")
+    use_mmr: bool = Field(True, description="Diversify the final passages (MMR).")
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     reranker: str = Field("sentence", description="'sentence', 'none', or a CrossEncoder path.")
     mmr_lambda: float = Field(0.75, ge=0.0, le=1.0)
@@ -98,6 +107,10 @@ class Settings(BaseSettings):
                 "ASSISTANT_LLM_BASE_URL); unset ASSISTANT_LLM to use the extractive answerer."
             )
         return self
+
+    @property
+    def rerank_weights(self) -> tuple[float, float, float]:
+        return (self.rerank_sentence_weight, self.rerank_passage_weight, self.rerank_rank_weight)
 
     @property
     def index_dir(self) -> Path:

@@ -15,7 +15,7 @@ import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict
 
 from assistant.core.chunk_ids import doc_id_of
 from assistant.core.filters import SearchFilters
@@ -25,7 +25,6 @@ from assistant.index.embeddings import encode_query
 from assistant.index.index_store import IndexStore
 from assistant.retrieval.diversity import mmr_select
 from assistant.retrieval.fusion import reciprocal_rank_fusion
-from assistant.retrieval.rerankers import SentenceReranker
 
 _RECOMMENDATION_NUMBER = re.compile(
     r"\brecommendation\s+(?:no\.?\s*)?(\d{1,2}|[A-H])\b", re.IGNORECASE
@@ -38,24 +37,25 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
+    # Every number comes from Settings (assistant/application/components.py builds this).
     store: IndexStore
     embeddings: Any
-    reranker: Any = Field(default_factory=SentenceReranker)
-    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
-    k: int = 5
-    fetch_k: int = 40
-    rerank_k: int = 30
-    rrf_k: int = 60
-    bm25_weight: float = 1.0
-    sentence_weight: float = 0.5
-    mmr_lambda: float = 0.75
-    use_mmr: bool = True
+    reranker: Any
+    mode: Literal["hybrid", "dense", "bm25"]
+    k: int
+    fetch_k: int
+    rerank_k: int
+    rrf_k: int
+    bm25_weight: float
+    sentence_weight: float
+    mmr_lambda: float
+    use_mmr: bool
     query_cache: Any = None  # an LRUCache of question -> vector, or None
     # Scoring every sentence vector is exact but linear in the index (44k sentences: 68 MB
     # read, ~9 ms per question). Above this many, only the sentences of the
     # ``sentence_pool_k`` nearest passages (Chroma's HNSW) are scored.
-    sentence_scan_limit: int = 20000
-    sentence_pool_k: int = 300
+    sentence_scan_limit: int
+    sentence_pool_k: int
 
     def retrieve(
         self,

@@ -41,9 +41,7 @@ class SentenceReranker:
 
     name = "sentence"
 
-    def __init__(
-        self, sentence_weight: float = 0.5, passage_weight: float = 0.3, rank_weight: float = 0.2
-    ) -> None:
+    def __init__(self, sentence_weight: float, passage_weight: float, rank_weight: float) -> None:
         total = sentence_weight + passage_weight + rank_weight
         if total <= 0 or min(sentence_weight, passage_weight, rank_weight) < 0:
             raise ValueError("weights must be non-negative and not all zero")
@@ -92,9 +90,10 @@ class CrossEncoderReranker:
         return sorted(passages, key=lambda p: -p.score)
 
 
-def make_reranker(spec: str) -> Reranker:
+def make_reranker(spec: str, weights: tuple[float, float, float]) -> Reranker:
+    """``weights``: the sentence reranker's (best sentence, passage, fused rank) blend."""
     if spec == "sentence":
-        return SentenceReranker()
+        return SentenceReranker(*weights)
     if spec == "none":
         return NoReranker()
     return CrossEncoderReranker(spec)

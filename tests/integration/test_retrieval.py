@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.core.settings import Settings
+
 pytestmark = pytest.mark.integration
 
 
@@ -12,11 +14,11 @@ def test_a_local_cross_encoder_plugs_in(corpus_service):
     from assistant.index.embeddings import bundled_model_path
     from assistant.retrieval.rerankers import CrossEncoderReranker, make_reranker
 
-    reranker = make_reranker(str(bundled_model_path()))
+    reranker = make_reranker(str(bundled_model_path()), Settings().rerank_weights)
     assert isinstance(reranker, CrossEncoderReranker)
     retriever = corpus_service.retriever.model_copy(update={"reranker": reranker})
     passages = retriever.retrieve("apprenticeships offer", None, 5).passages
     scores = [p.scores["cross_encoder"] for p in passages if "cross_encoder" in p.scores]
     assert len(scores) == len(passages) == 5
     with pytest.raises(ValueError, match="not found"):
-        make_reranker("/no/such/model")
+        make_reranker("/no/such/model", Settings().rerank_weights)

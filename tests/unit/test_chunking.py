@@ -8,6 +8,7 @@ import pytest
 
 from assistant.core.models import DocumentMeta, SourceDocument
 from assistant.core.normalise import fold_for_match, normalise_text
+from assistant.core.settings import Settings
 from ingest.blocks import parse_blocks
 from ingest.manifest import load_manifest
 from ingest.structured_chunker import StructuredChunker
@@ -15,14 +16,14 @@ from ingest.tables import render_table
 from tests.conftest import CORPUS
 
 
-def chunk_document(name: str, max_chars: int = 900):
+def chunk_document(name: str, max_chars: int | None = None):
     entry = load_manifest(CORPUS)[name]
     text = normalise_text((CORPUS / name).read_text(encoding="utf-8"))
     meta = DocumentMeta(doc_id=entry["id"], title=entry["title"])
     doc = SourceDocument(
         meta=meta, text=text, content_hash=hashlib.sha256(text.encode()).hexdigest()
     )
-    return doc, StructuredChunker(max_chars).split(doc)
+    return doc, StructuredChunker(max_chars or Settings().chunk_max_chars).split(doc)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.txt")))
@@ -32,7 +33,7 @@ def test_offsets_point_into_the_source_and_sentences_into_the_chunk(name):
     for chunk in chunks:
         source = fold_for_match(doc.text[chunk.start : chunk.end].replace("**", ""))
         assert 0 <= chunk.start < chunk.end <= len(doc.text)
-        assert len(chunk.text) <= 900 or chunk.kind == "table"
+        assert len(chunk.text) <= Settings().chunk_max_chars or chunk.kind == "table"
         for start, end in chunk.sentence_spans:
             sentence = chunk.text[start:end]
             assert sentence.strip()

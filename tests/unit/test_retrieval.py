@@ -90,17 +90,22 @@ def test_bm25_only_mode_finds_exact_terms(fake_service, corpus_copy):
     assert any("Escola Nova" in p.chunk.text for p in top)
 
 
-def test_answer_chain_is_a_langchain_runnable(fake_service, corpus_copy):
-    from assistant.application.answer_chain import build_answer_chain
-
+def test_the_retriever_is_a_langchain_runnable(fake_service, corpus_copy):
+    """``invoke``/``batch`` return LangChain Documents carrying the passage's citation fields,
+    in the same order as the typed ``retrieve``."""
     fake_service.ingest_folder(corpus_copy)
-    chain = build_answer_chain(fake_service)
-    history = [{"role": "user", "content": "What did partners say about apprenticeships?"}]
-    answer = chain.invoke({"question": "and what about adult learners?", "history": history})
-    assert answer.rewritten_question == "What did partners say about adult learners?"
-    assert answer.citations
-    batch = chain.batch([{"question": "Fusion Skills"}, {"question": "Kirklees phases"}])
-    assert len(batch) == 2 and all(a.citations for a in batch)
+    retriever = fake_service.retriever
+    documents = retriever.invoke("Fusion Skills")
+    typed = retriever.retrieve("Fusion Skills").passages
+    assert [d.id for d in documents] == [p.chunk.chunk_id for p in typed]
+    first = documents[0]
+    assert first.metadata["doc_id"] == typed[0].chunk.doc_id
+    assert first.page_content == typed[0].chunk.text
+    batch = retriever.batch(["Fusion Skills", "Kirklees phases"])
+    assert [len(b) for b in batch] == [
+        len(typed),
+        len(retriever.retrieve("Kirklees phases").passages),
+    ]
 
 
 def test_sentence_search_within_passages_matches_the_full_scan_restricted_to_them():

@@ -281,11 +281,13 @@ def test_an_upload_is_searchable_straight_away(library):
     assert again.ok and "already in the library" in again.message
 
 
-def test_choose_suffix_trusts_content_over_name():
-    assert uploads.choose_suffix(b"%PDF-1.7 ...", "scan.PDF") == (".pdf", None)
-    assert uploads.choose_suffix(b"# Title\ntext", "notes.md") == (".md", None)
-    assert uploads.choose_suffix(b"<html><body>x</body></html>", "page.txt")[0] == ".html"
-    assert uploads.choose_suffix(b"words", "no-extension")[0] == ".txt"
+def test_the_upload_policy_trusts_content_over_name():
+    from assistant.application.upload_policy import upload_type
+
+    assert upload_type(b"%PDF-1.7 ...", "scan.PDF") == ".pdf"
+    assert upload_type(b"# Title\ntext", "notes.md") == ".md"
+    assert upload_type(b"<html><body>x</body></html>", "page.txt") == ".html"
+    assert upload_type(b"words", "no-extension") == ".txt"
 
 
 # -- library and source viewer -----------------------------------------------------------------
@@ -317,8 +319,23 @@ def test_source_viewer_shows_the_passage_in_context(library):
     assert "<mark" not in handlers.open_passage(library, citation.chunk_id, "bad")
 
 
+def health(documents: int, chunks: int):
+    from assistant.core.views import CacheStats, Health
+
+    stats = CacheStats(size=0, entries=0, hits=0, misses=0)
+    return Health(
+        documents=documents,
+        chunks=chunks,
+        vectors=chunks,
+        embedding_model="fake",
+        query_encoder="fake",
+        llm="none",
+        answer_cache=stats,
+    )
+
+
 def test_header_counts_documents():
-    assert "5 documents · 200 passages" in render_views.header({"documents": 5, "chunks": 200})
+    assert "5 documents · 200 passages" in render_views.header(health(5, 200))
 
 
 # -- the Gradio app ----------------------------------------------------------------------------

@@ -1,0 +1,197 @@
+"""Asking: check the question, resolve follow-ups, retrieve, answer, cache.
+
+``ask_stream`` is the pipeline (rewrite → retrieve → answer), run step by step so the
+extractive answer streams paragraph by paragraph and an LLM's tokens as they come; ``ask``
+returns its final, verified ``Answer``. The retriever is a LangChain ``BaseRetriever`` and the
+LLM answerer a ``langchain_core`` prompt | model chain, so each part composes with LangChain.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from assistant.answering.extractive_answerer import ExtractiveAnswerer
+from assistant.answering.followup import rewrite_follow_up
+from assistant.answering.llm_answerer import LLMAnswerer
+from assistant.answering.unmentioned_terms import unmentioned_terms
+from assistant.core.errors import NotFoundError, QuestionError
+from assistant.core.filters import SearchFilters
+from assistant.core.lru_cache import LRUCache
+from assistant.core.models import Answer, Passage, RetrievalResult, Turn
+from assistant.core.settings import Settings
+from assistant.index.index_store import IndexStore
+from assistant.retrieval.hybrid_retriever import HybridRetriever
+
+EMPTY_INDEX_ANSWER = (
+    "No documents are indexed yet, so there is nothing to answer from. Ingest a folder "
+    "(`strategy-assistant ingest corpus`) or upload a document, then ask again."
+)
+
+
+class AskService:
+    """Questions in, cited answers out, over one index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: IndexStore,
+        retriever: HybridRetriever,
+        extractive: ExtractiveAnswerer,
+        llm: LLMAnswerer | None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.retriever = retriever
+        self.extractive = extractive
+        self.llm = llm
+        self.answer_cache: LRUCache[Answer] = LRUCache(settings.answer_cache_size)
+
+    def check_question(self, question: str) -> str:
+        cleaned = (question or "").strip()
+        if not cleaned:
+            raise QuestionError("The question is empty: type a question about the documents.")
+        if len(cleaned) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"The question is {len(cleaned)} characters; the limit is "
+                f"{self.settings.max_question_chars}. Shorten it to the part you need answered."
+            )
+        return cleaned
+
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: SearchFilters | None = None,
+        top_k: int | None = None,
+    ) -> Answer:
+        answer: Answer | None = None
+        for item in self.ask_stream(question, history, filters, top_k):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: SearchFilters | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces as it is produced, then the full ``Answer``.
+
+        With an LLM the pieces are its tokens; the extractive answer is composed at once and is
+        streamed paragraph by paragraph. The last item always is the complete, verified object.
+        """
+        started = time.perf_counter()
+        question = self.check_question(question)
+        history = history or []
+        key = self._answer_key(question, history, filters, top_k)
+        cached = self.answer_cache.get(key) if key is not None else None
+        if cached is not None:
+            answer = cached.model_copy(deep=True)
+            yield from paragraph_pieces(answer.answer)
+            answer.cached = True
+            elapsed = round((time.perf_counter() - started) * 1000, 2)
+            answer.timings = {"cache_ms": elapsed, "total_ms": elapsed}
+            yield answer
+            return
+        standalone = self.standalone_question(question, history)
+        result = self.retriever.retrieve(standalone, filters, top_k)
+        answer_started = time.perf_counter()
+        answer = None
+        for item in self.answer_items(question, standalone, result, history):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                yield item
+        answer.question = question
+        if standalone != question:
+            answer.rewritten_question = standalone
+        answer.timings = {
+            **result.timings,
+            "answer_ms": round((time.perf_counter() - answer_started) * 1000, 2),
+            "total_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+        if key is not None:
+            self.answer_cache.put(key, answer.model_copy(deep=True))
+        yield answer
+
+    def _answer_key(
+        self,
+        question: str,
+        history: list[Turn],
+        filters: SearchFilters | None,
+        top_k: int | None,
+    ) -> tuple | None:
+        """What an extractive answer depends on; None when answers are not cached (LLM
+        answers vary between calls and may fall back on a transient error, so only the
+        deterministic extractive answerer is cached)."""
+        if self.llm is not None or not self.answer_cache.enabled:
+            return None
+        return (
+            self.store.registry.generation(),
+            question,
+            tuple((turn.role, turn.content) for turn in history),
+            None if filters is None or filters.is_empty() else filters.model_dump_json(),
+            top_k or self.settings.top_k,
+        )
+
+    def answer_items(
+        self, question: str, standalone: str, result: RetrievalResult, history: list[Turn]
+    ) -> Iterator[str | Answer]:
+        """Answer from retrieved passages: text pieces, then the ``Answer`` (always last)."""
+        if not self.store.document_metas():  # not "the documents don't say": there are none
+            answer = Answer(
+                question=question, answer=EMPTY_INDEX_ANSWER, abstained=True, citations=[]
+            )
+            yield answer.answer
+            yield answer
+            return
+        missing = unmentioned_terms(standalone, self.store.keyword_index())
+        if missing:  # a name or number the documents never mention: nothing to answer from
+            answer = self.extractive.abstain(question, result, missing_terms=missing)
+            yield answer.answer
+            yield answer
+        elif self.llm is not None:
+            yield from self.llm.stream(question, result, history)
+        else:
+            answer = self.extractive.answer(question, result)
+            yield from paragraph_pieces(answer.answer)
+            yield answer
+
+    def standalone_question(self, question: str, history: list[Turn]) -> str:
+        """Resolve a follow-up against the conversation: by the LLM if configured, else rules."""
+        if not history:
+            return question
+        if self.llm is not None:
+            try:
+                return self.llm.rewrite(question, history) or question
+            except Exception:  # the deterministic rewrite is always available
+                pass
+        return rewrite_follow_up(question, history)
+
+    def compare(
+        self, question: str, doc_ids: list[str], top_k: int | None = None
+    ) -> dict[str, Answer]:
+        """The same question asked of each document separately (answers side by side)."""
+        question = self.check_question(question)
+        metas = self.store.document_metas()
+        unknown = [d for d in doc_ids if d not in metas]
+        if unknown:
+            raise NotFoundError(f"Unknown document id(s): {', '.join(unknown)}.")
+        return {d: self.ask(question, None, SearchFilters(doc_ids=[d]), top_k) for d in doc_ids}
+
+    def search(
+        self, query: str, k: int | None = None, filters: SearchFilters | None = None
+    ) -> list[Passage]:
+        query = self.check_question(query)
+        return self.retriever.retrieve(query, filters, k).passages
+
+
+def paragraph_pieces(text: str) -> Iterator[str]:
+    """An extractive answer streamed paragraph by paragraph (joined, they are ``text``)."""
+    paragraphs = text.split("\n\n")
+    for index, paragraph in enumerate(paragraphs):
+        yield paragraph + ("\n\n" if index + 1 < len(paragraphs) else "")

@@ -1,0 +1,87 @@
+"""The one upload policy, for the API and the web UI alike: a file is judged by its content.
+
+A file's name is not trusted: ``sniff_suffix`` decides what the bytes are. A binary format
+(PDF, .docx) must be what its name says; among the text formats the content decides (a
+``.txt`` whose content is an HTML page is read as HTML, an HTML fragment named ``.html`` as
+HTML, Markdown by its name). Every refusal says what to do next and carries the HTTP status
+that fits it.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from assistant.core.errors import UploadRefused
+from ingest.loaders import SUPPORTED_SUFFIXES, sniff_suffix
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+_BINARY_KINDS = {".pdf": "PDF", ".docx": "Word (.docx) file"}
+_DESCRIBE = {".pdf": "a PDF", ".docx": "a Word .docx file", ".html": "HTML", ".txt": "text"}
+
+
+def clean_file_name(raw: str | None) -> str:
+    """The file's own name, without any folder a client sent (``../../x.txt`` → ``x.txt``)."""
+    return PurePosixPath((raw or "").replace("\\", "/")).name.strip() or "upload"
+
+
+def upload_type(data: bytes, file_name: str) -> str:
+    """The suffix to parse ``data`` as; raises ``UploadRefused`` (415) when it can't be read."""
+    supported = ", ".join(SUPPORTED_SUFFIXES)
+    declared = PurePosixPath(file_name).suffix.lower()
+    if declared and declared not in SUPPORTED_SUFFIXES:
+        raise UploadRefused(
+            415,
+            "unsupported_media_type",
+            f"{file_name}: unsupported file type '{declared}'; upload one of: {supported}.",
+        )
+    sniffed = sniff_suffix(data)
+    if declared in _BINARY_KINDS and sniffed != declared:
+        found = _DESCRIBE[sniffed] if sniffed else "binary data of another kind"
+        raise UploadRefused(
+            415,
+            "unsupported_media_type",
+            f"{file_name}: the name says {declared} but the content is {found}, not a "
+            f"{_BINARY_KINDS[declared]}; it may be damaged or renamed. Upload the real file or "
+            "give it the right extension.",
+        )
+    if sniffed is None:
+        raise UploadRefused(
+            415,
+            "unsupported_media_type",
+            f"{file_name}: the content looks binary and is not a PDF or .docx document; "
+            f"supported: {supported}.",
+        )
+    if not declared:
+        return sniffed
+    if sniffed in _BINARY_KINDS and sniffed != declared:
+        raise UploadRefused(
+            415,
+            "unsupported_media_type",
+            f"{file_name}: the name says {declared} but the content is {_DESCRIBE[sniffed]}; "
+            "upload the real file or give it the right extension.",
+        )
+    if declared in _BINARY_KINDS:
+        return declared
+    if sniffed == ".html":
+        return ".html"  # a whole HTML page, whatever its name: read it as HTML
+    return declared  # text: Markdown, plain text or an HTML fragment, as named
+
+
+def check_upload(data: bytes, raw_name: str | None, max_bytes: int) -> tuple[str, str]:
+    """``(file name to store, suffix to parse as)`` for an upload, or ``UploadRefused``."""
+    name = clean_file_name(raw_name)
+    if len(data) > max_bytes:
+        raise UploadRefused(
+            413,
+            "payload_too_large",
+            f"{name} is {len(data):,} bytes; the upload limit is {max_bytes:,} bytes "
+            "(ASSISTANT_MAX_UPLOAD_BYTES).",
+        )
+    if not data.strip():
+        raise UploadRefused(
+            422, "unreadable_document", f"{name} is empty; there is nothing to add."
+        )
+    suffix = upload_type(data, name)
+    if not PurePosixPath(name).suffix:
+        name += suffix
+    return name, suffix
