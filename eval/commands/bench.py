@@ -113,6 +113,6 @@ def bench_ingest(
     ] = False,
 ) -> None:
     """Seed-corpus ingest: cold, unchanged re-ingest, passages/s (a private temp index)."""
-    from eval.bench.speed import run_seed_ingest
+    from eval.bench.ingest_speed import run_seed_ingest
 
     run_seed_ingest(load_settings(), write_docs)
