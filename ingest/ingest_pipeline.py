@@ -9,19 +9,24 @@ crash the next run sees the old hash, redoes the document and clears any orphans
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from assistant.core.chunk_ids import doc_id_of
 from assistant.core.errors import IngestError, UnreadableDocumentError
-from assistant.core.models import Chunk, SourceDocument
+from assistant.core.models import SourceDocument
 from assistant.index.embeddings import encode_texts
 from assistant.index.index_store import IndexStore
+from ingest.documents import (
+    IngestReport,
+    PreparedDocument,
+    content_hash,
+    embed_text_for,
+    same_content,
+    sentences_of,
+)
 from ingest.loaders import SUPPORTED_SUFFIXES, load_bytes
 from ingest.manifest import MANIFEST_NAME, build_meta, load_manifest, slugify
 from ingest.structured_chunker import CHUNKER_VERSION, StructuredChunker
@@ -29,65 +34,6 @@ from ingest.structured_chunker import CHUNKER_VERSION, StructuredChunker
 ProgressCallback = Callable[[str, int, int], None]
 _ENCODE_SLICE = 512
 _GROUP_TEXTS = 4096
-
-
-@dataclass
-class IngestReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    duplicates: dict[str, str] = field(default_factory=dict)
-    chunks_embedded: int = 0
-    texts_embedded: int = 0
-    seconds: float = 0.0
-    embed_seconds: float = 0.0
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-
-@dataclass
-class _Prepared:
-    document: SourceDocument
-    chunks: list[Chunk]
-    embed_texts: list[str]
-    is_update: bool
-
-
-def _sentences_of(item: _Prepared) -> list[str]:
-    return [s for chunk in item.chunks for s in (chunk.sentences() or [chunk.text])]
-
-
-def content_hash(data: bytes, entry: dict | None, pipeline: str = "") -> str:
-    """``<sha256 of the bytes>:<hash of the manifest entry and pipeline signature>``.
-
-    The first part identifies the content (duplicates, chunk ids); the whole string changes when
-    the file, its metadata, the chunker or the embedding model changes: each needs a re-ingest.
-    """
-    extra = json.dumps([entry or {}, pipeline], sort_keys=True, default=str).encode()
-    return f"{hashlib.sha256(data).hexdigest()}:{hashlib.sha256(extra).hexdigest()[:12]}"
-
-
-def same_content(first: str, second: str) -> bool:
-    return doc_id_of(first) == doc_id_of(second)
-
-
-def embed_text_for(document: SourceDocument, chunk: Chunk) -> str:
-    """What is embedded and keyword-indexed: where the passage sits, then the passage."""
-    meta = document.meta
-    authors = meta.extra.get("authors")
-    authors = ", ".join(authors) if isinstance(authors, list) else authors
-    names = []
-    for name in (meta.title, meta.short_name, meta.organisation, meta.place, authors, meta.date):
-        if name and all(str(name).lower() not in seen.lower() for seen in names):
-            names.append(str(name))
-    header = " | ".join(names)
-    return (
-        f"{header}\n{chunk.section}\n{chunk.text}" if chunk.section else f"{header}\n{chunk.text}"
-    )
 
 
 class IngestPipeline:
@@ -128,7 +74,7 @@ class IngestPipeline:
         report = IngestReport()
         self._remove_orphans()
         root = folder.resolve()
-        prepared: list[_Prepared] = []
+        prepared: list[PreparedDocument] = []
         seen: dict[str, str] = {}
         for path in files:
             relative = path.relative_to(folder).as_posix()
@@ -221,7 +167,7 @@ class IngestPipeline:
         source: str,
         seen: dict[str, str],
         report: IngestReport,
-    ) -> _Prepared | None:
+    ) -> PreparedDocument | None:
         """Load and chunk one file, or return None when it is unchanged or a duplicate.
 
         ``seen`` maps content hashes and document ids already taken in this run to file names.
@@ -263,10 +209,13 @@ class IngestPipeline:
         if not chunks:
             raise UnreadableDocumentError(f"{name}: no passages found in the extracted text.")
         texts = [embed_text_for(document, chunk) for chunk in chunks]
-        return _Prepared(document, chunks, texts, stored is not None)
+        return PreparedDocument(document, chunks, texts, stored is not None)
 
     def _embed_and_commit(
-        self, prepared: list[_Prepared], report: IngestReport, progress: ProgressCallback | None
+        self,
+        prepared: list[PreparedDocument],
+        report: IngestReport,
+        progress: ProgressCallback | None,
     ) -> None:
         """Embed passages and sentences, then commit document by document.
 
@@ -274,7 +223,7 @@ class IngestPipeline:
         the whole group: batches of similar length waste little on padding, which is most of
         the gap to a bare ``encode`` call. An interrupted run loses at most one group's work.
         """
-        texts_of = [item.embed_texts + _sentences_of(item) for item in prepared]
+        texts_of = [item.embed_texts + sentences_of(item) for item in prepared]
         total = sum(len(texts) for texts in texts_of)
         done = 0
         if progress:
@@ -306,7 +255,9 @@ class IngestPipeline:
                     cursor += count
                 group, group_size = [], 0
 
-    def _commit_embedded(self, item: _Prepared, matrix: np.ndarray, report: IngestReport) -> None:
+    def _commit_embedded(
+        self, item: PreparedDocument, matrix: np.ndarray, report: IngestReport
+    ) -> None:
         passage_vectors = matrix[: len(item.chunks)]
         sentence_vectors, cursor = [], len(item.chunks)
         for chunk in item.chunks:
@@ -318,7 +269,7 @@ class IngestPipeline:
         report.texts_embedded += len(matrix)
         (report.updated if item.is_update else report.added).append(item.document.meta.doc_id)
 
-    def _commit(self, item: _Prepared, vectors: np.ndarray, sentence_vectors: list) -> None:
+    def _commit(self, item: PreparedDocument, vectors: np.ndarray, sentence_vectors: list) -> None:
         meta = item.document.meta
         metadatas = [
             {"doc_id": c.doc_id, "content_hash": item.document.content_hash[:12], "kind": c.kind}

@@ -8,7 +8,8 @@ from pathlib import Path
 from assistant.application.upload_policy import check_upload
 from assistant.core.errors import NotFoundError, UploadRefused
 from assistant.index.index_store import IndexStore
-from ingest.ingest_pipeline import IngestPipeline, IngestReport, ProgressCallback
+from ingest.documents import IngestReport
+from ingest.ingest_pipeline import IngestPipeline, ProgressCallback
 
 
 @dataclass

@@ -29,7 +29,8 @@ from assistant.core.settings import Settings
 from assistant.core.views import DocumentDetail, DocumentSummary, Health, PassageView
 from assistant.index.index_store import IndexStore
 from assistant.retrieval.hybrid_retriever import HybridRetriever
-from ingest.ingest_pipeline import IngestReport, ProgressCallback
+from ingest.documents import IngestReport
+from ingest.ingest_pipeline import ProgressCallback
 
 __all__ = [
     "EMPTY_INDEX_ANSWER",

@@ -42,6 +42,13 @@ class BuiltIndex:
         slug = chunk_id.split(":", 1)[0]
         return self.slug_to_id.get(slug, slug)
 
+    def doc_ranking(self, chunk_ranking: list[str]) -> list[str]:
+        """Documents (original ids) in the order of their best chunk."""
+        seen: dict[str, None] = {}
+        for chunk_id in chunk_ranking:
+            seen.setdefault(self.doc_of_chunk(chunk_id), None)
+        return list(seen)
+
 
 def ingest_code_fingerprint() -> str:
     """Hash of the ingest package and the embedding module (what shapes an index)."""
@@ -120,7 +127,7 @@ def pipeline_texts_for(docs: list[BenchDoc], chunk_max_chars: int) -> list[str]:
     computed with the pipeline's own public pieces: loader, metadata, chunker, embed text."""
     from assistant.core.errors import UnreadableDocumentError
     from assistant.core.models import SourceDocument
-    from ingest.ingest_pipeline import embed_text_for
+    from ingest.documents import embed_text_for
     from ingest.loaders import load_bytes
     from ingest.manifest import build_meta
     from ingest.structured_chunker import StructuredChunker
