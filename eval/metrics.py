@@ -141,3 +141,19 @@ def first_hit_rank(ranking: Sequence[str], relevant: Mapping[str, int]) -> int |
         if relevant.get(doc, 0) > 0:
             return rank
     return None
+
+
+def score_ranking(kind: str, ranking: list[str], relevant: dict[str, int]) -> dict[str, float]:
+    """One ranking's figures: nDCG@10 and recall@100 for a BEIR set (``kind`` "beir"), else
+    hit@1, hit@5 and MRR@10 (SQuAD format)."""
+    if kind == "beir":
+        return {
+            "ndcg@10": ndcg_at(ranking, relevant, 10),
+            "recall@100": recall_at(ranking, relevant, 100),
+        }
+    rank = first_hit_rank(ranking, relevant)
+    return {
+        "hit@1": hit_at(rank, 1),
+        "hit@5": hit_at(rank, 5),
+        "mrr@10": reciprocal_rank(rank if rank is not None and rank <= 10 else None),
+    }
