@@ -63,7 +63,7 @@ def run_variants(
         for variant in variants:
             mode, reranker = VARIANTS[variant]
             retriever.mode = mode
-            retriever.reranker = make_reranker(reranker)
+            retriever.reranker = make_reranker(reranker, built.service.settings.rerank_weights)
             per_query: dict[str, list[str]] = {}
             scores: list[dict[str, float]] = []
             started = time.perf_counter()
