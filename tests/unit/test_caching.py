@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.application.service import AssistantService
@@ -93,11 +94,25 @@ def test_changing_the_index_invalidates_cached_answers(service: AssistantService
     assert not service.ask(QUESTION).cached
 
 
-def test_a_question_vector_is_computed_once(service: AssistantService):
-    service.search("apprenticeships offer")
-    service.search("apprenticeships offer", k=3)
+def test_a_question_vector_is_computed_once(service: AssistantService, monkeypatch):
+    encoded: list[str] = []
+    embed_query = DeterministicFakeEmbedding.embed_query
+
+    def counting_embed_query(self, text: str) -> list[float]:
+        encoded.append(text)
+        return embed_query(self, text)
+
+    monkeypatch.setattr(DeterministicFakeEmbedding, "embed_query", counting_embed_query)
     cache = service.retriever.query_cache
-    assert cache.stats()["hits"] >= 1 and cache.get("apprenticeships offer") is not None
+    size = service.settings.query_cache_size
+    assert cache.stats() == {"size": size, "entries": 0, "hits": 0, "misses": 0}
+    service.search("apprenticeships offer")
+    assert cache.stats() == {"size": size, "entries": 1, "hits": 0, "misses": 1}
+    service.search("apprenticeships offer", k=3)  # another k, the same question text
+    assert cache.stats() == {"size": size, "entries": 1, "hits": 1, "misses": 1}
+    service.search("adult learners")
+    assert cache.stats() == {"size": size, "entries": 2, "hits": 1, "misses": 2}
+    assert encoded == ["apprenticeships offer", "adult learners"]
 
 
 def test_caches_can_be_switched_off(fake_settings: Settings, corpus_copy: Path):
