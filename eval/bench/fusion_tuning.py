@@ -35,8 +35,8 @@ def collect_candidates(built: BuiltIndex, dataset: RetrievalSet, depth: int) -> 
             for chunk_id in ids:
                 if chunk_id not in vectors:
                     continue
-                passage, sentences = vectors[chunk_id]
-                best = float(np.max(sentences @ vector)) if len(sentences) else 0.0
+                passage, matrix = vectors[chunk_id]
+                best = float(np.max(matrix @ vector)) if len(matrix) else 0.0
                 features[chunk_id] = (float(passage @ vector), best)
             rows.append(
                 {
