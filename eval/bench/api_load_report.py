@@ -3,10 +3,11 @@ timings per request; percentiles, verdicts against the targets, and the Markdown
 
 from __future__ import annotations
 
-import math
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from eval.metrics import percentile
 
 TARGETS = {"p50_ms": 40.0, "p95_ms": 120.0, "errors": 0}
 STAGES = (
@@ -31,13 +32,6 @@ class Results:
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
-    return ordered[rank - 1]
 
 
 def summarise(results: Results) -> dict:
