@@ -20,7 +20,6 @@ import ipaddress
 import json
 import math
 import os
-import platform
 import shlex
 import socket
 import subprocess
@@ -34,7 +33,7 @@ import httpx
 import yaml
 
 from eval.bench.api_load_report import Results, render, summarise
-from eval.bench.common import write_section
+from eval.bench.common import machine, write_section
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = PROJECT_ROOT / "eval" / "questions.yaml"
@@ -168,31 +167,6 @@ async def run_load(
         )
         results.seconds = time.perf_counter() - started
     return single, results
-
-
-def machine() -> dict:
-    ram_gb = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cores": os.cpu_count(),
-        "ram_gb": ram_gb,
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "load_1m": round(os.getloadavg()[0], 2),
-    }
 
 
 def main(argv: list[str] | None = None) -> None:

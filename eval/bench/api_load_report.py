@@ -106,9 +106,9 @@ def render(
         else f"{args.warmup} requests first"
     )
     lines = [
-        f"Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}. Machine: {info['cores']} cores "
+        f"Date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}. Machine: {info['cpus']} cores "
         f"({info['cpu']}), {info['ram_gb']} GB RAM, Python {info['python']}; 1-minute load "
-        f"average before the run {info['load_1m']}.",
+        f"average before the run {info['loadavg_1m']}.",
         "",
         f"Command: `{command}`"
         + (

@@ -47,12 +47,21 @@ def out_console() -> Console:
 
 
 def machine() -> dict:
-    """CPU count, RAM, Python and load average: enough to judge whether figures compare."""
+    """CPU count and model, RAM, Python and load average: enough to judge whether figures
+    compare. Every benchmark report records this one dict."""
     mem_kb = None
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
     except OSError:
         pass
     try:
@@ -61,6 +70,7 @@ def machine() -> dict:
         load = (float("nan"),) * 3
     return {
         "cpus": os.cpu_count(),
+        "cpu": cpu,
         "ram_gb": round(mem_kb / 1024 / 1024, 1) if mem_kb else None,
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
