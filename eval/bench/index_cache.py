@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from assistant.core.settings import PROJECT_ROOT, Settings
 from assistant.index.embeddings import SentenceTransformerEmbeddings
-from eval.bench.common import StageProgress, err, progress_bar
+from eval.bench.common import StageProgress, err
 from eval.bench.datasets import BenchDoc
+from eval.bench.precomputed import PrecomputedEncoder, precompute
 from ingest.manifest import slugify
 
 
@@ -94,34 +94,6 @@ def write_corpus_folder(docs: list[BenchDoc], folder: Path) -> dict[str, str]:
     return slug_to_id
 
 
-class PrecomputedEncoder(SentenceTransformerEmbeddings):
-    """The same model, answering from vectors computed beforehand in large length-sorted
-    batches; anything not precomputed is encoded on the spot (so a mismatch costs time, never
-    correctness).
-
-    The pipeline encodes document by document; on this CPU that is several times slower than
-    one long sorted ``encode`` (see ``bench speed``), which would make a 5k-document benchmark
-    index take hours. The vectors are the same either way (padding is masked out).
-    """
-
-    def __init__(self, inner: SentenceTransformerEmbeddings, vectors: dict[str, np.ndarray]):
-        self.__dict__.update(inner.__dict__)
-        self.vectors = vectors
-        self.hits = 0
-        self.misses = 0
-
-    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
-        if missing:
-            for text, vector in zip(missing, super().encode(missing), strict=True):
-                self.vectors[text] = vector
-        self.misses += len(missing)
-        self.hits += len(texts) - len(missing)
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self.vectors[t] for t in texts]).astype(np.float32)
-
-
 def pipeline_texts_for(docs: list[BenchDoc], chunk_max_chars: int) -> list[str]:
     """The texts the pipeline will embed for ``docs`` (passage embed texts and sentences),
     computed with the pipeline's own public pieces: loader, metadata, chunker, embed text."""
@@ -149,19 +121,6 @@ def pipeline_texts_for(docs: list[BenchDoc], chunk_max_chars: int) -> list[str]:
         texts.extend(embed_text_for(document, chunk) for chunk in chunks)
         texts.extend(s for chunk in chunks for s in (chunk.sentences() or [chunk.text]))
     return texts
-
-
-def precompute(embeddings, texts: list[str], label: str, batch: int = 4096) -> dict:
-    """Vectors for ``texts`` in length-sorted slices (one progress bar)."""
-    unique = sorted(set(texts), key=len)
-    vectors: dict[str, np.ndarray] = {}
-    with progress_bar(f"Embedding {label} (length-sorted batches)", len(unique)) as advance:
-        for start in range(0, len(unique), batch):
-            part = unique[start : start + batch]
-            for text, vector in zip(part, embeddings.encode(part), strict=True):
-                vectors[text] = vector
-            advance(len(part))
-    return vectors
 
 
 def _body(doc: BenchDoc) -> str:

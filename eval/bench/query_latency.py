@@ -7,33 +7,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from eval.bench.common import (
     err,
     peak_rss_mb,
     progress_bar,
 )
+from eval.bench.precomputed import PrecomputedEncoder
 from eval.metrics import percentile
-
-
-class PrecomputedEmbeddings(Embeddings):
-    """Hands LangChain-Chroma the vectors already computed for the passages (so building the
-    baseline does not re-embed them); queries go through the real model."""
-
-    def __init__(self, inner, vectors: dict[str, np.ndarray]) -> None:
-        self.inner = inner
-        self.vectors = vectors
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = [t for t in texts if t not in self.vectors]
-        if missing:
-            for text, vector in zip(missing, self.inner.encode(missing), strict=True):
-                self.vectors[text] = vector
-        return [self.vectors[t].tolist() for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.inner.embed_query(text)
 
 
 def build_bare_chroma(service, folder: Path, embeddings):
@@ -53,7 +34,7 @@ def build_bare_chroma(service, folder: Path, embeddings):
     lookup = {text: table[i] for text, i in zip(texts, ids, strict=True) if i in table}
     store = Chroma(
         collection_name="bare",
-        embedding_function=PrecomputedEmbeddings(embeddings, lookup),
+        embedding_function=PrecomputedEncoder(embeddings, lookup),
         persist_directory=str(folder),
     )
     with progress_bar("Bare LangChain-Chroma: adding passages", len(texts)) as advance:
