@@ -4,9 +4,12 @@ blend) from the dense, sentence and BM25 rankings of a benchmark's queries: ``be
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from assistant.retrieval.fusion import reciprocal_rank_fusion
+from assistant.retrieval.rerankers import SentenceReranker
 from eval.bench.common import progress_bar
 from eval.bench.datasets import RetrievalSet
 from eval.bench.index_cache import BuiltIndex
@@ -60,15 +63,34 @@ def fuse(row: dict, rrf_k: int, weights: tuple[float, float, float], fetch: int)
 
 
 def rerank(row: dict, fused: list[str], weights: tuple[float, float, float], top: int) -> list[str]:
-    """The SentenceReranker blend with other weights (best sentence, passage cosine, rank)."""
-    ws, wp, wr = weights
+    """The head of ``fused`` reordered by the product's ``SentenceReranker`` with other weights
+    (best sentence, passage cosine, rank), from the features collected once per query.
+
+    The reranker reads a passage's chunk id and ``scores["passage_cosine"]``, and takes the
+    best sentence as ``max(sentence_matrix @ query_vector)``: each candidate is handed as a
+    stand-in with its passage cosine, its best sentence cosine as a 1x1 matrix and a unit query
+    vector, which gives back exactly that cosine."""
+    reranker = SentenceReranker(*weights)
     head, tail = fused[:top], fused[top:]
-    scored = []
-    for rank, chunk_id in enumerate(head):
+    candidates, best_sentence = [], {}
+    for chunk_id in head:
         passage, best = row["features"].get(chunk_id, (0.0, 0.0))
-        scored.append((ws * best + wp * passage + wr / (1.0 + rank / 10.0), chunk_id))
-    scored.sort(key=lambda pair: -pair[0])
-    return [c for _, c in scored] + tail
+        candidates.append(_Candidate(chunk_id, passage))
+        best_sentence[chunk_id] = np.array([[best]])
+    ranked = reranker.rerank("", _UNIT_QUERY, candidates, best_sentence)
+    return [c.chunk.chunk_id for c in ranked] + tail
+
+
+class _Candidate:
+    """What ``SentenceReranker.rerank`` uses of a ``Passage``."""
+
+    def __init__(self, chunk_id: str, passage_cosine: float) -> None:
+        self.chunk = SimpleNamespace(chunk_id=chunk_id)
+        self.scores = {"passage_cosine": passage_cosine}
+        self.score = 0.0
+
+
+_UNIT_QUERY = np.ones(1)
 
 
 def tune(built: BuiltIndex, dataset: RetrievalSet, kind: str, depth: int) -> list[dict]:
