@@ -21,19 +21,17 @@ import json
 import math
 import os
 import shlex
-import socket
-import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlparse
 
 import aiohttp
-import httpx
 import yaml
 
 from eval.bench.api_load_report import Results, render, summarise
-from eval.bench.common import machine, write_section
+from eval.bench.common import free_port, local_server, machine, wait_for_health, write_section
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = PROJECT_ROOT / "eval" / "questions.yaml"
@@ -60,37 +58,14 @@ def require_loopback(url: str) -> None:
         sys.exit(f"--url {url}: this load test only sends traffic to 127.0.0.1/localhost.")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(data_dir: Path, port: int, log_path: Path, cache: str) -> subprocess.Popen:
+def server_env(data_dir: Path, cache: str) -> dict[str, str]:
+    """The environment of the server this script starts: ``data_dir``'s index, no UI, no API
+    key; with ``cache`` "off" no answer or question-vector cache."""
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_UI_ENABLED": "false"}
     if cache == "off":
         env.update(ASSISTANT_ANSWER_CACHE_SIZE="0", ASSISTANT_QUERY_CACHE_SIZE="0")
     env.pop("ASSISTANT_API_KEY", None)  # our own server: no key needed
-    command = [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1"]
-    with open(log_path, "wb") as log:
-        return subprocess.Popen(
-            [*command, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-
-
-def wait_ready(url: str, process: subprocess.Popen | None, timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            sys.exit(f"The server exited with code {process.returncode}; see its log.")
-        try:
-            response = httpx.get(f"{url}/health", timeout=2)
-            if response.status_code == 200:
-                return response.json()
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    sys.exit(f"{url}/health did not answer 200 within {timeout:.0f}s.")
+    return env
 
 
 async def client_loop(
@@ -208,20 +183,21 @@ def main(argv: list[str] | None = None) -> None:
     if args.url and args.cache == "off":
         parser.error("--cache off needs the server this script starts (no --url)")
     info = machine()
-    process = None
-    if args.url:
-        url = args.url.rstrip("/")
-        require_loopback(url)
-    else:
-        if not (args.data_dir / "index").exists():
-            sys.exit(f"No index under {args.data_dir}: run `strategy-assistant ingest` first.")
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        log_path = args.data_dir / "api_load_server.log"
-        print(f"Starting the server on {url} (log: {log_path})…", file=sys.stderr)
-        process = start_server(args.data_dir.resolve(), port, log_path, args.cache)
-    try:
-        health = wait_ready(url, process, args.startup_timeout)
+    with ExitStack() as stack:
+        process = None
+        if args.url:
+            url = args.url.rstrip("/")
+            require_loopback(url)
+        else:
+            if not (args.data_dir / "index").exists():
+                sys.exit(f"No index under {args.data_dir}: run `strategy-assistant ingest` first.")
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            log_path = args.data_dir / "api_load_server.log"
+            print(f"Starting the server on {url} (log: {log_path})…", file=sys.stderr)
+            env = server_env(args.data_dir.resolve(), args.cache)
+            process = stack.enter_context(local_server(port, env, log_path))
+        health = wait_for_health(url, process, args.startup_timeout)
         if not health.get("documents"):
             sys.exit("The index is empty: run `strategy-assistant ingest` first.")
         headers = {"Authorization": f"Bearer {args.api_key}"} if args.api_key else {}
@@ -234,13 +210,6 @@ def main(argv: list[str] | None = None) -> None:
                 url, questions, args.clients, args.duration, args.warmup, args.baseline, headers
             )
         )
-    finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
     summary = summarise(results)
     body = render(summary, summarise(single), results.errors, args, info, health, command)
     print(body)

@@ -9,6 +9,7 @@ import os
 import platform
 import resource
 import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -259,3 +261,47 @@ def write_section(
 def save_json(path: Path, payload: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+
+
+# -- a server process of our own ----------------------------------------------------------------
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def local_server(port: int, env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+    """``python -m assistant serve`` on 127.0.0.1:``port`` with ``env``, its output in
+    ``log_path``; stopped when the block ends (terminate, kill after 30 s)."""
+    command = [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_for_health(url: str, process: subprocess.Popen | None, timeout: float) -> dict:
+    """``GET {url}/health`` until it answers 200, and its JSON; the program exits when
+    ``process`` (if given) ends first or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            sys.exit(f"The server exited with code {process.returncode}; see its log.")
+        try:
+            response = httpx.get(f"{url}/health", timeout=2)
+            if response.status_code == 200:
+                return response.json()
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    sys.exit(f"{url}/health did not answer 200 within {timeout:.0f}s.")
