@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.extractive_answerer import evidence_sentences
+from assistant.answering.evidence import evidence_sentences
 from assistant.core.models import Answer
 from eval.known_findings import CapturingRetriever, history_for
 from eval.metrics import abstention_scores, answer_supported

@@ -7,23 +7,10 @@ sentence ends with the ``[n]`` of the passage it came from. Weak evidence means 
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from assistant.answering.composition import lead_in, make_citation, render_sentence
+from assistant.answering.evidence import ScoredSentence, evidence_sentences, is_fragment
+from assistant.core.models import Answer, AnswerSentence, Citation, RetrievalResult
 
-import numpy as np
-
-from assistant.core.models import Answer, AnswerSentence, Citation, Passage, RetrievalResult
-from assistant.core.text_match import content_words, overlap
-
-LEXICAL_WEIGHT = 0.25
-NUMBER_BONUS = 0.1
-NAMED_BONUS = 0.5
-_QUANTITY_QUESTION = re.compile(
-    r"\b(how (many|much|long|often|big|large)|what (year|date|percentage|proportion|amount|"
-    r"number|total|budget|cost)|when)\b",
-    re.IGNORECASE,
-)
-_HAS_NUMBER = re.compile(r"\d")
 # How far below the best sentence others may score and still be quoted: wider within the
 # best sentence's document (more of the same finding), narrower for other documents (a weak
 # match elsewhere would cost citation precision). Chosen on the known-findings eval.
@@ -31,54 +18,6 @@ SAME_DOCUMENT_MARGIN = 0.2
 OTHER_DOCUMENT_MARGIN = 0.12
 MAX_PER_PASSAGE = 2
 DUPLICATE_COSINE = 0.92
-_VERBS = {
-    "review": "found",
-    "survey": "found",
-    "feasibility study": "concluded",
-    "scrutiny report": "reports",
-    "discussion paper": "argues",
-}
-
-
-@dataclass
-class ScoredSentence:
-    passage_index: int
-    sentence_index: int
-    score: float
-    cosine: float
-    span: tuple[int, int]
-
-
-def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSentence]:
-    """Every sentence of the retrieved passages, scored, best first."""
-    words = content_words(question)
-    wants_number = bool(_QUANTITY_QUESTION.search(question))
-    scored: list[ScoredSentence] = []
-    for p_index, passage in enumerate(result.passages):
-        chunk = passage.chunk
-        spans = chunk.sentence_spans or [(0, len(chunk.text))]
-        matrix = result.sentence_vectors.get(chunk.chunk_id)
-        cosines = matrix @ result.query_vector if matrix is not None else np.zeros(len(spans))
-        for s_index, span in enumerate(spans):
-            text = chunk.text[span[0] : span[1]]
-            if chunk.speaker and text.strip().casefold() == chunk.speaker.casefold():
-                continue  # the attribution line is metadata, not evidence
-            cosine = float(cosines[s_index]) if s_index < len(cosines) else 0.0
-            score = cosine + LEXICAL_WEIGHT * overlap(words, text)
-            if wants_number and _HAS_NUMBER.search(text):
-                score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
-            if result.is_named(passage):
-                score += NAMED_BONUS  # the question asked for this recommendation by number
-            scored.append(ScoredSentence(p_index, s_index, score, cosine, span))
-    scored.sort(key=lambda s: -s.score)
-    return scored
-
-
-def _is_fragment(passage: Passage, sentence: ScoredSentence) -> bool:
-    """Under four words outside a table (a list marker such as "3.", a stray slide word):
-    nothing to quote as an answer."""
-    text = passage.chunk.text[sentence.span[0] : sentence.span[1]]
-    return len(text.split()) < 4 and passage.chunk.kind != "table"
 
 
 class ExtractiveAnswerer:
@@ -153,7 +92,7 @@ class ExtractiveAnswerer:
             passage = result.passages[sentence.passage_index]
             if passage.chunk.doc_id != best_doc and sentence.score < other_floor:
                 continue
-            if _is_fragment(passage, sentence):
+            if is_fragment(passage, sentence):
                 continue
             if per_passage.get(sentence.passage_index, 0) >= MAX_PER_PASSAGE:
                 continue
@@ -175,7 +114,7 @@ class ExtractiveAnswerer:
         for sentence in sorted(scored, key=lambda s: (s.passage_index, s.sentence_index)):
             if sentence.passage_index not in named or taken.get(sentence.passage_index, 0) >= each:
                 continue
-            if not _is_fragment(result.passages[sentence.passage_index], sentence):
+            if not is_fragment(result.passages[sentence.passage_index], sentence):
                 chosen.append(sentence)
                 taken[sentence.passage_index] = taken.get(sentence.passage_index, 0) + 1
         return chosen
@@ -236,47 +175,3 @@ class ExtractiveAnswerer:
             citations=citations,
             sentences=answer_sentences,
         )
-
-
-def lead_in(document) -> str:
-    name = document.short_name or f"“{document.title}”"
-    article = "The " if document.short_name else ""
-    verb = _VERBS.get((document.kind or "").lower(), "says")
-    return f"{article}{name} {verb}:"
-
-
-def render_sentence(passage: Passage, span: tuple[int, int]) -> str:
-    """A passage sentence as it reads in an answer: bullets dropped, speakers and labels kept."""
-    chunk = passage.chunk
-    text = chunk.text[span[0] : span[1]].strip()
-    if text.startswith(("- ", "• ", "* ")):
-        text = text[2:].strip()
-    if chunk.kind == "quote" and chunk.speaker:
-        if text.casefold() == chunk.speaker.casefold():
-            return f"({chunk.speaker})"
-        quoted = text.strip("\"'“”‘’ ")
-        article = "An" if chunk.speaker[:1].lower() in "aeiou" else "A"
-        return f"{article} {chunk.speaker[:1].lower() + chunk.speaker[1:]} said: “{quoted}”"
-    if chunk.kind == "recommendation" and chunk.recommendation and len(chunk.recommendation) <= 3:
-        return f"Recommendation {chunk.recommendation.rstrip('.)')}: {text}"
-    return text
-
-
-def make_citation(n: int, passage: Passage, span: tuple[int, int] | None) -> Citation:
-    chunk = passage.chunk
-    return Citation(
-        n=n,
-        chunk_id=chunk.chunk_id,
-        doc_id=chunk.doc_id,
-        title=passage.document.title,
-        section=chunk.section,
-        page=chunk.page,
-        start=chunk.start,
-        end=chunk.end,
-        text=chunk.text,
-        score=round(float(passage.score), 4),
-        sentence_start=span[0] if span else None,
-        sentence_end=span[1] if span else None,
-        speaker=chunk.attribution_at(span),
-        kind=chunk.kind,
-    )

@@ -18,7 +18,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
-from assistant.answering.extractive_answerer import ExtractiveAnswerer, make_citation
+from assistant.answering.composition import make_citation
+from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.core.models import Answer, AnswerSentence, RetrievalResult, Turn
 from assistant.core.sentences import split_sentences
 from assistant.index.embeddings import encode_texts

@@ -1,0 +1,66 @@
+"""Evidence: every sentence of the retrieved passages, scored against the question.
+
+Score = cosine with the question vector + a word-overlap bonus, with small bonuses for a figure
+when the question asks for a quantity and for a passage the question named exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.core.models import Passage, RetrievalResult
+from assistant.core.text_match import content_words, overlap
+
+LEXICAL_WEIGHT = 0.25
+NUMBER_BONUS = 0.1
+NAMED_BONUS = 0.5
+_QUANTITY_QUESTION = re.compile(
+    r"\b(how (many|much|long|often|big|large)|what (year|date|percentage|proportion|amount|"
+    r"number|total|budget|cost)|when)\b",
+    re.IGNORECASE,
+)
+_HAS_NUMBER = re.compile(r"\d")
+
+
+@dataclass
+class ScoredSentence:
+    passage_index: int
+    sentence_index: int
+    score: float
+    cosine: float
+    span: tuple[int, int]
+
+
+def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSentence]:
+    """Every sentence of the retrieved passages, scored, best first."""
+    words = content_words(question)
+    wants_number = bool(_QUANTITY_QUESTION.search(question))
+    scored: list[ScoredSentence] = []
+    for p_index, passage in enumerate(result.passages):
+        chunk = passage.chunk
+        spans = chunk.sentence_spans or [(0, len(chunk.text))]
+        matrix = result.sentence_vectors.get(chunk.chunk_id)
+        cosines = matrix @ result.query_vector if matrix is not None else np.zeros(len(spans))
+        for s_index, span in enumerate(spans):
+            text = chunk.text[span[0] : span[1]]
+            if chunk.speaker and text.strip().casefold() == chunk.speaker.casefold():
+                continue  # the attribution line is metadata, not evidence
+            cosine = float(cosines[s_index]) if s_index < len(cosines) else 0.0
+            score = cosine + LEXICAL_WEIGHT * overlap(words, text)
+            if wants_number and _HAS_NUMBER.search(text):
+                score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
+            if result.is_named(passage):
+                score += NAMED_BONUS  # the question asked for this recommendation by number
+            scored.append(ScoredSentence(p_index, s_index, score, cosine, span))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def is_fragment(passage: Passage, sentence: ScoredSentence) -> bool:
+    """Under four words outside a table (a list marker such as "3.", a stray slide word):
+    nothing to quote as an answer."""
+    text = passage.chunk.text[sentence.span[0] : sentence.span[1]]
+    return len(text.split()) < 4 and passage.chunk.kind != "table"
