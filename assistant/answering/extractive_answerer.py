@@ -7,8 +7,11 @@ sentence ends with the ``[n]`` of the passage it came from. Weak evidence means 
 
 from __future__ import annotations
 
+from assistant.answering.abstention import Verdict, abstain_text
+from assistant.answering.answerability import AnswerabilityModel, features
 from assistant.answering.composition import lead_in, make_citation, render_sentence
 from assistant.answering.evidence import ScoredSentence, evidence_sentences, is_fragment
+from assistant.answering.question_type import answer_type
 from assistant.core.models import Answer, AnswerSentence, Citation, RetrievalResult
 
 # How far below the best sentence others may score and still be quoted: wider within the
@@ -25,17 +28,38 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, abstain_threshold: float, max_sentences: int) -> None:
+    def __init__(
+        self, abstain_threshold: float, max_sentences: int, answerability: AnswerabilityModel
+    ) -> None:
         if max_sentences < 1:
             raise ValueError("max_sentences must be at least 1")
-        self.abstain_threshold = abstain_threshold
+        self.abstain_threshold = abstain_threshold  # no sentence scoring below it is quoted
         self.max_sentences = max_sentences
+        self.answerability = answerability
 
-    def answer(self, question: str, result: RetrievalResult) -> Answer:
+    def judge(
+        self, question: str, result: RetrievalResult, rarity: dict[str, float] | None = None
+    ) -> Verdict:
+        """Whether the evidence answers ``question`` (the standalone form of a follow-up);
+        ``rarity``: the question words' inverse document frequencies in the index."""
         scored = evidence_sentences(question, result)
+        feats = features(question, result, scored, rarity)
+        probability = self.answerability.probability(feats)
+        wanted = answer_type(question).value
+        return Verdict(probability >= self.answerability.threshold, probability, feats, wanted)
+
+    def answer(
+        self,
+        question: str,
+        result: RetrievalResult,
+        verdict: Verdict | None = None,
+        corpus_missing: list[str] | None = None,
+    ) -> Answer:
+        scored = evidence_sentences(question, result)
+        verdict = verdict or self.judge(question, result)
         best = scored[0].score if scored else 0.0
-        if best < self.abstain_threshold:
-            return self.abstain(question, result, scored)
+        if not verdict.answerable or best < self.abstain_threshold:
+            return self.abstain(question, result, scored, verdict, corpus_missing)
         named = {i for i, p in enumerate(result.passages) if result.is_named(p)}
         # "what is recommendation 3?": the answer is that recommendation, nothing else
         chosen = (
@@ -44,15 +68,18 @@ class ExtractiveAnswerer:
             else self._select(scored, result, best)
         )
         if not chosen:  # only fragments scored well: nothing quotable, so say so
-            return self.abstain(question, result, scored)
-        return self._compose(question, result, chosen)
+            return self.abstain(question, result, scored, verdict)
+        answer = self._compose(question, result, chosen)
+        answer.answerability = round(verdict.probability, 4)
+        return answer
 
     def abstain(
         self,
         question: str,
         result: RetrievalResult,
         scored: list[ScoredSentence] | None = None,
-        missing_terms: list[str] | None = None,
+        verdict: Verdict | None = None,
+        corpus_missing: list[str] | None = None,
     ) -> Answer:
         """Say plainly that the documents don't answer, and list the closest passages."""
         scored = scored if scored is not None else evidence_sentences(question, result)
@@ -63,20 +90,14 @@ class ExtractiveAnswerer:
             make_citation(n, passage, best_span.get(index))
             for n, (index, passage) in enumerate(enumerate(result.passages), start=1)
         ]
-        if missing_terms:
-            names = ", ".join(f"“{term}”" for term in missing_terms)
-            text = (
-                f"The documents don't say: they never mention {names}, so they cannot answer "
-                "this. The closest passages are listed below."
-            )
-        elif citations:
-            text = (
-                "The documents don't say. None of the indexed passages answers this "
-                "question; the closest passages are listed below so you can check."
-            )
-        else:
-            text = "The documents don't say: nothing in the index matches this question."
-        return Answer(question=question, answer=text, abstained=True, citations=citations)
+        text = abstain_text(bool(citations), verdict, corpus_missing)
+        return Answer(
+            question=question,
+            answer=text,
+            abstained=True,
+            citations=citations,
+            answerability=round(verdict.probability, 4) if verdict else None,
+        )
 
     def _select(
         self, scored: list[ScoredSentence], result: RetrievalResult, best: float

@@ -16,10 +16,11 @@ from assistant.answering.followup import rewrite_follow_up
 from assistant.answering.llm_answerer import LLMAnswerer
 from assistant.answering.unmentioned_terms import unmentioned_terms
 from assistant.core.errors import NotFoundError, QuestionError
-from assistant.core.filters import SearchFilters
+from assistant.core.filters import SearchFilters, check_filters, unicode_problem
 from assistant.core.lru_cache import LRUCache
 from assistant.core.models import Answer, Passage, RetrievalResult, Turn
 from assistant.core.settings import Settings
+from assistant.core.text_match import content_words
 from assistant.index.index_store import IndexStore
 from assistant.retrieval.hybrid_retriever import HybridRetriever
 
@@ -48,6 +49,11 @@ class AskService:
         self.answer_cache: LRUCache[Answer] = LRUCache(settings.answer_cache_size)
 
     def check_question(self, question: str) -> str:
+        problem = unicode_problem(question or "")
+        if problem:
+            raise QuestionError(
+                f"The question is not valid Unicode ({problem}); send it as UTF-8 text."
+            )
         cleaned = (question or "").strip()
         if not cleaned:
             raise QuestionError("The question is empty: type a question about the documents.")
@@ -56,6 +62,26 @@ class AskService:
                 f"The question is {len(cleaned)} characters; the limit is "
                 f"{self.settings.max_question_chars}. Shorten it to the part you need answered."
             )
+        return cleaned
+
+    def check_request(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: SearchFilters | None = None,
+    ) -> str:
+        """The cleaned question; ``QuestionError`` (``FilterError`` for filters) if the
+        question, a history turn or a filter cannot be used as sent."""
+        cleaned = self.check_question(question)
+        for index, turn in enumerate(history or []):
+            problem = unicode_problem(turn.content)
+            if problem:
+                raise QuestionError(
+                    f"history[{index}].content is not valid Unicode ({problem}); "
+                    "send it as UTF-8 text."
+                )
+        if filters is not None:
+            check_filters(filters, self.store.document_metas())
         return cleaned
 
     def ask(
@@ -85,7 +111,7 @@ class AskService:
         streamed paragraph by paragraph. The last item always is the complete, verified object.
         """
         started = time.perf_counter()
-        question = self.check_question(question)
+        question = self.check_request(question, history, filters)
         history = history or []
         key = self._answer_key(question, history, filters, top_k)
         cached = self.answer_cache.get(key) if key is not None else None
@@ -149,15 +175,19 @@ class AskService:
             yield answer.answer
             yield answer
             return
-        missing = unmentioned_terms(standalone, self.store.keyword_index())
-        if missing:  # a name or number the documents never mention: nothing to answer from
-            answer = self.extractive.abstain(question, result, missing_terms=missing)
+        # Answerable? Judged on the evidence itself, for the standalone form of a follow-up.
+        keywords = self.store.keyword_index()
+        rarity = keywords.inverse_document_frequencies(sorted(content_words(standalone)))
+        verdict = self.extractive.judge(standalone, result, rarity)
+        if not verdict.answerable:
+            missing = unmentioned_terms(standalone, keywords)
+            answer = self.extractive.abstain(question, result, None, verdict, missing)
             yield answer.answer
             yield answer
         elif self.llm is not None:
             yield from self.llm.stream(question, result, history)
         else:
-            answer = self.extractive.answer(question, result)
+            answer = self.extractive.answer(question, result, verdict)
             yield from paragraph_pieces(answer.answer)
             yield answer
 
@@ -186,7 +216,7 @@ class AskService:
     def search(
         self, query: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> list[Passage]:
-        query = self.check_question(query)
+        query = self.check_request(query, None, filters)
         return self.retriever.retrieve(query, filters, k).passages
 
 

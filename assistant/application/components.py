@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.answering.answerability import MODEL_FILE, AnswerabilityModel
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.llm_answerer import LLMAnswerer, make_chat_model
 from assistant.application.feedback_store import FeedbackStore
@@ -91,7 +92,11 @@ class Components:
     ) -> Components:
         embeddings = embeddings if embeddings is not None else make_embeddings_from(settings)
         store = store or IndexStore.open(settings)
-        extractive = ExtractiveAnswerer(settings.abstain_threshold, settings.answer_max_sentences)
+        extractive = ExtractiveAnswerer(
+            settings.abstain_threshold,
+            settings.answer_max_sentences,
+            AnswerabilityModel.load(settings.answerability_model or MODEL_FILE),
+        )
         return cls(
             settings=settings,
             embeddings=embeddings,

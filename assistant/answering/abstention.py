@@ -1,0 +1,56 @@
+"""Saying "the documents don't say" plainly, and why: what the evidence lacked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.answering.answerability import Features
+
+_TYPE_NAMES = {
+    "count": "a figure",
+    "amount": "an amount",
+    "percent": "a percentage",
+    "date": "a date",
+    "agent": "a person or organisation",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answerability judgement on one question's evidence."""
+
+    answerable: bool
+    probability: float
+    features: Features
+    wanted: str = "any"  # the answer type the question asks for
+
+
+def _names(terms) -> str:
+    return ", ".join(f"“{term}”" for term in terms)
+
+
+def abstain_text(
+    has_passages: bool, verdict: Verdict | None, corpus_missing: list[str] | None
+) -> str:
+    """The abstention sentence: the most specific true reason we have."""
+    if not has_passages:
+        return "The documents don't say: nothing in the index matches this question."
+    if corpus_missing:
+        return (
+            f"The documents don't say: they never mention {_names(corpus_missing)}, so they "
+            "cannot answer this. The closest passages are listed below."
+        )
+    if verdict is not None and verdict.features.missing:
+        return (
+            "The documents don't say: the passages closest to this question don't mention "
+            f"{_names(verdict.features.missing)}. They are listed below so you can check."
+        )
+    if verdict is not None and not verdict.features.type_ok and verdict.wanted in _TYPE_NAMES:
+        return (
+            f"The documents don't say: the closest passages give no {_TYPE_NAMES[verdict.wanted]}"
+            " for this. They are listed below so you can check."
+        )
+    return (
+        "The documents don't say. None of the indexed passages answers this "
+        "question; the closest passages are listed below so you can check."
+    )

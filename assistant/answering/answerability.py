@@ -1,0 +1,164 @@
+"""Does the best evidence answer the question? A calibrated score, from the evidence itself.
+
+Not "is every word of the question somewhere in the corpus" (that flips as documents are
+added), but: are the question's subject words in the evidence sentences themselves or in their
+passage's section and document metadata (a page that names its council only in its title
+still counts), are the names and numbers it hinges on there, does the evidence hold the answer
+type asked for (a count for "how many", an amount for "how much", a date for "when", a person
+or body for "who"), and how strongly does it match. A logistic model turns these features into
+P(answerable); its weights are fitted on public data by ``eval/bench/answerability`` and ship
+as ``data/answerability.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from assistant.answering.question_type import AnswerType, answer_type, has_type
+from assistant.core.models import DocumentMeta, Passage, RetrievalResult
+from assistant.core.text_match import content_words, specific_terms
+
+MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
+TOP_SENTENCES = 3
+TYPE_SENTENCES = 5  # the asked-for type may sit in a sentence just below the best ones
+FEATURES = (
+    "evidence",
+    "cosine",
+    "sentence_coverage",
+    "passage_coverage",
+    "weighted_coverage",
+    "specific_coverage",
+    "specific_all",
+    "type_ok",
+)
+
+
+@dataclass(frozen=True)
+class Features:
+    evidence: float  # best sentence score (cosine + lexical overlap)
+    cosine: float  # best sentence cosine with the question
+    sentence_coverage: float  # best share of subject words in one sentence + its context
+    passage_coverage: float  # best share of subject words in one passage + its context
+    weighted_coverage: float  # passage coverage weighted by each word's rarity in the index
+    specific_coverage: float  # share of names/numbers in the top passages + their context
+    specific_all: float  # 1 when every name/number is there, else 0
+    type_ok: float  # 1 unless the question wants a type no top sentence holds
+    missing: tuple[str, ...] = ()  # names/numbers absent from the evidence (for the message)
+
+    def vector(self) -> list[float]:
+        return [float(getattr(self, name)) for name in FEATURES]
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: round(float(getattr(self, name)), 4) for name in FEATURES}
+
+
+def metadata_words(meta: DocumentMeta) -> str:
+    """What a document says about itself outside its text: title, names, place, file, URL."""
+    source = meta.source_path or ""
+    url = str(meta.extra.get("source_url") or "")
+    stem = Path(source).stem if source else ""
+    authors = meta.extra.get("authors")
+    authors = " ".join(authors) if isinstance(authors, list) else str(authors or "")
+    parts = [meta.title, meta.short_name, meta.organisation, meta.place, stem, url, authors]
+    return " ".join(re.sub(r"[-_/.:]+", " ", p) for p in parts if p)
+
+
+def _context(passage: Passage) -> str:
+    return f"{passage.chunk.section} {metadata_words(passage.document)}"
+
+
+def _coverage(words: set[str], text: str) -> float:
+    return len(words & content_words(text)) / len(words) if words else 1.0
+
+
+def features(
+    question: str, result: RetrievalResult, scored: list, rarity: dict[str, float] | None = None
+) -> Features:
+    """``scored``: the answerer's evidence sentences, best first (``ScoredSentence``);
+    ``rarity``: each question word's inverse document frequency in the index (see
+    ``KeywordIndex.inverse_document_frequencies``), or None to weigh words equally."""
+    if not scored:
+        missing = tuple(specific_terms(question))
+        return Features(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, missing)
+    subject = content_words(question)
+    top = scored[:TOP_SENTENCES]
+    passages = result.passages
+    sentence_cov = 0.0
+    wanted = answer_type(question)
+    type_ok = 0.0 if wanted is not AnswerType.ANY else 1.0
+    for rank, sentence in enumerate(scored[:TYPE_SENTENCES]):
+        passage = passages[sentence.passage_index]
+        text = passage.chunk.text[sentence.span[0] : sentence.span[1]]
+        if rank < TOP_SENTENCES:
+            sentence_cov = max(sentence_cov, _coverage(subject, f"{text} {_context(passage)}"))
+        if wanted is not AnswerType.ANY and has_type(text, wanted, question):
+            type_ok = 1.0
+    seen: list[int] = []
+    for sentence in top:
+        if sentence.passage_index not in seen:
+            seen.append(sentence.passage_index)
+    contexts = [f"{passages[i].chunk.text} {_context(passages[i])}" for i in seen]
+    passage_cov = max(_coverage(subject, c) for c in contexts)
+    weights = {w: (rarity or {}).get(w, 1.0) for w in subject}
+    weighted_cov = max(_weighted_coverage(weights, c) for c in contexts)
+    terms = specific_terms(question)
+    folded = " ".join(contexts).casefold()
+    missing = tuple(t for t in terms if not _term_in(t, folded))
+    specific = 1.0 - len(missing) / len(terms) if terms else 1.0
+    return Features(
+        evidence=top[0].score,
+        cosine=top[0].cosine,
+        sentence_coverage=sentence_cov,
+        passage_coverage=passage_cov,
+        weighted_coverage=weighted_cov,
+        specific_coverage=specific,
+        specific_all=0.0 if missing else 1.0,
+        type_ok=type_ok,
+        missing=missing,
+    )
+
+
+def _weighted_coverage(weights: dict[str, float], text: str) -> float:
+    total = sum(weights.values())
+    if not total:
+        return 1.0
+    present = content_words(text)
+    return sum(w for word, w in weights.items() if word in present) / total
+
+
+def _term_in(term: str, folded_text: str) -> bool:
+    """A name or number occurs as a word (a plural or possessive still counts)."""
+    for part in [term, *term.split("-")] if "-" in term else [term]:
+        pattern = r"(?<![\w£$])" + re.escape(part.casefold()) + r"(?:s|es|'s)?(?![\w])"
+        if len(part) > 1 and re.search(pattern, folded_text):
+            return True
+    return False
+
+
+@dataclass
+class AnswerabilityModel:
+    """Logistic regression over ``FEATURES``: P(the evidence answers the question)."""
+
+    weights: list[float]
+    bias: float
+    threshold: float  # abstain below this probability
+    trained_on: str = "hand-set"
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> AnswerabilityModel:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if list(data["features"]) != list(FEATURES):
+            raise ValueError(f"{path}: features {data['features']} != {list(FEATURES)}")
+        return cls(data["weights"], data["bias"], data["threshold"], data.get("trained_on", ""))
+
+    def probability(self, feats: Features) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, feats.vector(), strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def save(self, path: Path, extra: dict | None = None) -> None:
+        payload = {"features": list(FEATURES), **asdict(self), **(extra or {})}
+        Path(path).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,115 @@
+"""What a question asks for: its answer type and its shape.
+
+General rules of English questions, not of any corpus: "how many" wants a count, "how much"
+an amount, "when" a date, "who" a person or body, "what are the …" a list; "compare X and Y"
+wants one answer per named thing. Evidence without the asked-for type does not answer.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class AnswerType(StrEnum):
+    COUNT = "count"
+    AMOUNT = "amount"
+    PERCENT = "percent"
+    DATE = "date"
+    AGENT = "agent"
+    ANY = "any"
+
+
+class Shape(StrEnum):
+    LIST = "list"
+    COMPARE = "compare"
+    PLAIN = "plain"
+
+
+_TYPE_RULES: list[tuple[AnswerType, re.Pattern[str]]] = [
+    (
+        AnswerType.PERCENT,
+        re.compile(r"\b(what|which)\s+(percentage|proportion|share|rate)\b|\bper ?cent\b", re.I),
+    ),
+    (
+        AnswerType.AMOUNT,
+        re.compile(
+            r"\bhow much\b|\bwhat\s+(is|was|were|are)\s+(the\s+)?(\w+\s+){0,3}?"
+            r"(budget|cost|costs|price|value|funding|amount|spend|spending|salary|fee|fees)\b",
+            re.I,
+        ),
+    ),
+    (AnswerType.COUNT, re.compile(r"\bhow many\b|\b(what|which) (is|was) the number of\b", re.I)),
+    (
+        AnswerType.DATE,
+        re.compile(r"^\s*when\b|\b(what|which) (year|date|month)\b|\bin what year\b", re.I),
+    ),
+    (AnswerType.AGENT, re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|organisation)\b", re.I)),
+]
+
+_LIST = re.compile(
+    r"^\s*(what|which)\s+(are|were)\s+(the\s+)?(\w+\s+){0,4}?"
+    r"(recommendations|phases|principles|themes|priorities|aims|objectives|options|actions|"
+    r"steps|stages|areas|goals|pillars|outcomes|strands|proposals|findings|challenges|"
+    r"barriers|risks|benefits|commitments|ambitions|targets)\b|^\s*list\b",
+    re.I,
+)
+_COMPARE = re.compile(r"\b(compare|comparison|contrast|differ|difference|versus|vs\.?)\b", re.I)
+
+_YEAR = re.compile(r"\b(1[89]|20)\d\d(/\d\d)?\b")
+_MONTH = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{4}\b|"
+    r"\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b",
+    re.I,
+)
+_MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(k|m|bn|million|billion|thousand)\b", re.I)
+_PERCENT = re.compile(r"\d\s?%|\bper ?cent\b|\bpercent\b", re.I)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|hundreds|thousand|thousands|dozen|dozens"
+)
+_COUNT = re.compile(rf"\b\d[\d,]*\b|\b({_NUMBER_WORDS})\b", re.I)
+_AGENT_ROLE = re.compile(
+    r"\b(councillor|cllr|mr|mrs|ms|dr|professor|sir|dame|chair|chaired|director|leader|"
+    r"officer|officers|minister|mayor|manager|member|members|board|committee|council|cabinet|"
+    r"trust|partnership|university|college|company|authority|agency|department|team|panel|"
+    r"partners|stakeholders|intermediaries|respondents|employers|providers|residents|"
+    r"organisations|schools|headteachers|tutors|learners|students|pupils|parents)\b",
+    re.I,
+)
+_PROPER_NAME = re.compile(r"(?<=\w\s)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+
+
+def answer_type(question: str) -> AnswerType:
+    for kind, pattern in _TYPE_RULES:
+        if pattern.search(question):
+            return kind
+    return AnswerType.ANY
+
+
+def shape(question: str) -> Shape:
+    if _COMPARE.search(question):
+        return Shape.COMPARE
+    if _LIST.search(question):
+        return Shape.LIST
+    return Shape.PLAIN
+
+
+def has_type(text: str, kind: AnswerType, question: str = "") -> bool:
+    """Whether ``text`` holds an answer of ``kind`` (a count that is not just a year, a person
+    or body the question does not already name, …)."""
+    if kind is AnswerType.ANY:
+        return True
+    if kind is AnswerType.PERCENT:
+        return bool(_PERCENT.search(text))
+    if kind is AnswerType.AMOUNT:
+        return bool(_MONEY.search(text)) or bool(_PERCENT.search(text))
+    if kind is AnswerType.DATE:
+        return bool(_YEAR.search(text) or _MONTH.search(text))
+    if kind is AnswerType.COUNT:
+        without_years = _YEAR.sub(" ", text)
+        return bool(_COUNT.search(without_years))
+    asked = question.casefold()
+    found = [m.group(0) for m in _AGENT_ROLE.finditer(text)]
+    found += [m.group(0) for m in _PROPER_NAME.finditer(text)]
+    return any(name.casefold() not in asked for name in found)
