@@ -12,6 +12,8 @@ from pathlib import Path
 
 from assistant.core.errors import UnreadableDocumentError
 from assistant.core.normalise import normalise_text
+from ingest.html_loader import load_html
+from ingest.pdf_loader import load_pdf
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
 
@@ -35,11 +37,11 @@ def load_bytes(data: bytes, suffix: str, name: str) -> LoadedText:
     if suffix in (".txt", ".md", ".markdown"):
         loaded = LoadedText(_decode_text(data, name))
     elif suffix == ".pdf":
-        loaded = _load_pdf(data, name)
+        loaded = LoadedText(*load_pdf(data, name))
     elif suffix == ".docx":
         loaded = LoadedText(_load_docx(data, name))
     elif suffix in (".html", ".htm"):
-        loaded = LoadedText(_load_html(_decode_text(data, name)))
+        loaded = LoadedText(load_html(_decode_text(data, name)))
     else:
         raise UnreadableDocumentError(
             f"{name}: unsupported file type '{suffix}'; supported: {', '.join(SUPPORTED_SUFFIXES)}."

@@ -21,12 +21,13 @@ from assistant.core.models import Chunk, SourceDocument
 from assistant.core.sentences import split_sentences
 from ingest.attribution import attribution_of
 from ingest.blocks import Block, parse_blocks, recommendation_number, strip_markup
+from ingest.boilerplate import is_link_furniture
 from ingest.tables import render_table
 
 _NUMBERED_ITEM = re.compile(r"^-?\s*(\d{1,2}|[A-H])[.)]\s+")
 _MIN_FRAGMENT_CHARS = 40
 # Bump when chunking output changes, so the next ingest re-chunks every document.
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 _BLANK_RUNS = re.compile(r"\n\s*\n+")
 
 
@@ -39,6 +40,7 @@ class _Draft:
     speaker: str | None = None
     recommendation: str | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)
+    row_starts: list[int] = field(default_factory=list)  # table rows: offset in the document
     blocks: int = 1
 
 
@@ -53,6 +55,9 @@ class StructuredChunker:
     def split(self, document: SourceDocument) -> list[Chunk]:
         text = document.text
         blocks = parse_blocks(text)
+        for block in blocks:  # "Report (PDF 412 KB)", "view the record", "… there will be"
+            if block.kind == "heading" and is_link_furniture(block.text):
+                block.kind = "paragraph"
         blocks = self._drop_title(blocks, document.meta.title)
         repeated = Counter(b.text.casefold() for b in blocks if b.kind == "heading")
         path: list[tuple[int, str]] = []
@@ -192,6 +197,7 @@ class StructuredChunker:
             else:
                 current.text += "\n"
             current.spans.append((len(current.text), len(current.text) + len(rendered)))
+            current.row_starts.append(row_start)
             current.text += rendered
             current.end = row_end
         if current is not None:
@@ -202,9 +208,12 @@ class StructuredChunker:
     ) -> Chunk:
         if draft.kind == "table":
             body, spans = draft.text, draft.spans
+            origins = list(draft.row_starts)
         else:
             body = clean_passage(document.text[draft.start : draft.end])
             spans = split_sentences(body)
+            origins = source_offsets(document.text, draft.start, draft.end, spans)
+        pages = [document.page_at(o) or 1 for o in origins] if document.page_starts else []
         return Chunk(
             chunk_id=make_chunk_id(document.meta.doc_id, document.content_hash, ordinal),
             doc_id=document.meta.doc_id,
@@ -213,7 +222,9 @@ class StructuredChunker:
             section_path=path,
             start=draft.start,
             end=draft.end,
-            page=document.page_at(draft.start),
+            page=pages[0] if pages else document.page_at(draft.start),
+            page_end=document.page_at(max(draft.start, draft.end - 1)),
+            sentence_pages=pages,
             kind=draft.kind,
             speaker=draft.speaker,
             recommendation=draft.recommendation,
@@ -231,6 +242,28 @@ def clean_passage(raw: str) -> str:
         for line in _BLANK_RUNS.sub("\n", raw).split("\n")
     ]
     return "\n".join(line for line in lines if line)
+
+
+def source_offsets(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> list[int]:
+    """Where in the document text each sentence of ``clean_passage(text[start:end])`` begins.
+
+    The cleaned passage keeps the source's non-blank lines in order, each trimmed, so a sentence
+    start maps to its line's start in the source plus its place within the line.
+    """
+    anchors: list[tuple[int, int]] = []  # (start in the cleaned text, start in the source)
+    cleaned_at = 0
+    position = start
+    for line in text[start:end].split("\n"):
+        cleaned = strip_markup(line) if "*" in line or "<" in line else line.strip()
+        if cleaned:
+            anchors.append((cleaned_at, position + len(line) - len(line.lstrip())))
+            cleaned_at += len(cleaned) + 1
+        position += len(line) + 1
+    offsets = []
+    for sentence_start, _ in spans:
+        base = next(((c, s) for c, s in reversed(anchors) if c <= sentence_start), (0, start))
+        offsets.append(min(base[1] + sentence_start - base[0], max(start, end - 1)))
+    return offsets
 
 
 def _numbered(block: Block) -> str | None:
