@@ -1,4 +1,6 @@
-"""The corpus manifest (``manifest.yaml``) and metadata derived from a file when it has none."""
+"""A document's metadata: the corpus manifest (``manifest.yaml``) where it has an entry, what
+the document says about itself (``ingest/identity.py``) where it has none, and the user's edits
+(kept in the registry) over both."""
 
 from __future__ import annotations
 
@@ -10,9 +12,16 @@ import yaml
 
 from assistant.core.errors import ManifestError
 from assistant.core.models import DocumentMeta
+from ingest.boilerplate import FolderLines
+from ingest.gazetteer import Gazetteer
+from ingest.html_loader import PageInfo, page_info
+from ingest.identity import infer_identity, infer_title
 
 MANIFEST_NAME = "manifest.yaml"
-_KNOWN_FIELDS = {"id", "title", "short_name", "organisation", "place", "date", "kind", "summary"}
+EDITABLE = ("title", "short_name", "organisation", "place", "date", "kind", "summary")
+_KNOWN_FIELDS = {"id", *EDITABLE}
+PROVENANCE, INFERRED_FROM, BEFORE_EDIT = "provenance", "inferred_from", "before_edit"
+MANIFEST, INFERRED, EDITED = "manifest", "inferred", "edited"
 
 
 def load_manifest(folder: Path) -> dict[str, dict[str, Any]]:
@@ -39,32 +48,105 @@ def slugify(text: str) -> str:
 
 
 def derive_title(text: str, fallback: str) -> str:
-    """First heading or first short line of the text; otherwise the file name."""
-    for line in text.splitlines()[:40]:
-        candidate = line.strip().lstrip("#").strip().strip("*").strip()
-        if 3 <= len(candidate) <= 150 and "\t" not in candidate:
-            return candidate
-    return fallback.replace("_", " ").replace("-", " ").strip().capitalize() or "Untitled"
+    """The title read from the text (``ingest/identity.py``); otherwise the file name."""
+    return infer_title(text, fallback, Gazetteer.load())[0]
 
 
 def build_meta(
-    entry: dict[str, Any] | None, file_name: str, text: str, source_path: str
+    entry: dict[str, Any] | None,
+    file_name: str,
+    text: str,
+    source_path: str,
+    *,
+    data: bytes | None = None,
+    edits: dict[str, str] | None = None,
+    folder: FolderLines | None = None,
 ) -> DocumentMeta:
-    """Manifest metadata when there is an entry; derived metadata otherwise."""
+    """Manifest metadata where the entry gives it, inferred from the document otherwise, then
+    the user's edits over both. ``extra["provenance"]`` says where each field came from
+    (manifest / inferred / edited); ``extra["inferred_from"]`` where an inferred one was found.
+
+    ``data`` is the file's bytes (a web page's own title, URL and date are read from them).
+    """
     stem = Path(file_name).stem
     entry = dict(entry or {})
+    earlier = entry.pop(PROVENANCE, None)
+    if isinstance(earlier, dict):  # an entry rebuilt from a stored document: re-infer these
+        for name, how in earlier.items():
+            if how in (INFERRED, EDITED):
+                entry.pop(name, None)
+    for reserved in (INFERRED_FROM, BEFORE_EDIT):
+        entry.pop(reserved, None)
     doc_id = slugify(str(entry.get("id") or stem))
-    title = str(entry.get("title") or derive_title(text, stem))
     extra = {k: v for k, v in entry.items() if k not in _KNOWN_FIELDS}
-    return DocumentMeta(
+    page = _page_info(data, file_name)
+    identity = infer_identity(text, file_name, source_path, page, folder)
+    values: dict[str, Any] = {}
+    provenance: dict[str, str] = {}
+    found: dict[str, str] = {}
+    for name in EDITABLE:
+        given = entry.get(name)
+        if given is not None and str(given).strip():
+            values[name] = str(given)
+            provenance[name] = MANIFEST
+            continue
+        inferred = getattr(identity, name, None)
+        if name == "short_name" and provenance.get("title") == MANIFEST:
+            inferred = None  # a manifest title is the name its author chose
+        if inferred:
+            values[name] = inferred
+            provenance[name] = INFERRED
+            found[name] = identity.sources.get(name, "text")
+    if identity.source_url and not extra.get("source_url"):
+        extra["source_url"] = identity.source_url
+        found["source_url"] = "page"
+    extra[PROVENANCE] = provenance
+    if found:
+        extra[INFERRED_FROM] = found
+    meta = DocumentMeta(
         doc_id=doc_id,
-        title=title,
-        short_name=entry.get("short_name"),
-        organisation=entry.get("organisation"),
-        place=entry.get("place"),
-        date=str(entry["date"]) if entry.get("date") is not None else None,
-        kind=entry.get("kind"),
-        summary=entry.get("summary"),
+        title=values.get("title") or identity.title,
+        short_name=values.get("short_name"),
+        organisation=values.get("organisation"),
+        place=values.get("place"),
+        date=values.get("date"),
+        kind=values.get("kind"),
+        summary=values.get("summary"),
         source_path=source_path,
         extra=extra,
     )
+    return apply_edits(meta, edits or {})
+
+
+def apply_edits(meta: DocumentMeta, edits: dict[str, str | None]) -> DocumentMeta:
+    """``meta`` with the user's edits over it. A ``None`` edit undoes an earlier one: the value
+    it replaced (kept in ``extra["before_edit"]``) comes back with its provenance."""
+    meta = meta.model_copy(deep=True)
+    provenance = meta.extra.setdefault(PROVENANCE, {})
+    before = meta.extra.setdefault(BEFORE_EDIT, {})
+    for name, value in edits.items():
+        if name not in EDITABLE:
+            continue
+        if value is None:
+            if name in before:
+                old_value, old_how = before.pop(name)
+                setattr(meta, name, old_value if name != "title" else old_value or meta.title)
+                if old_how:
+                    provenance[name] = old_how
+                else:
+                    provenance.pop(name, None)
+            continue
+        if name not in before:
+            before[name] = [getattr(meta, name), provenance.get(name)]
+        setattr(meta, name, value)
+        provenance[name] = EDITED
+    if not before:
+        meta.extra.pop(BEFORE_EDIT)
+    return meta
+
+
+def _page_info(data: bytes | None, file_name: str) -> PageInfo | None:
+    if data is None or Path(file_name).suffix.lower() not in (".html", ".htm"):
+        return None
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+    return page_info(data.decode(encoding, errors="replace"))
