@@ -40,6 +40,11 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS metadata_edits (
+    doc_id TEXT PRIMARY KEY,
+    fields_json TEXT NOT NULL,
+    edited_at TEXT NOT NULL
+);
 """
 
 
@@ -274,6 +279,45 @@ class Registry:
                 self._conn.execute("ROLLBACK")
                 raise
         return ids
+
+    # -- metadata edits: a table of their own, so they outlive re-ingests and restarts --------
+    def metadata_edits(self, doc_id: str) -> dict[str, str]:
+        """The fields a user has set on ``doc_id`` (applied whenever its metadata is built)."""
+        row = self._conn.execute(
+            "SELECT fields_json FROM metadata_edits WHERE doc_id=?", (doc_id,)
+        ).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def save_metadata_edits(
+        self, doc_id: str, edits: dict[str, str], meta: DocumentMeta, embed_texts: dict[str, str]
+    ) -> None:
+        """Store a document's edits, its metadata with them applied and its passages' new
+        embed texts (the keyword index reads them) in one transaction, and move the generation
+        on so everything keyed by it (answers, filters, BM25) sees the change at once."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                if edits:
+                    self._conn.execute(
+                        "INSERT OR REPLACE INTO metadata_edits VALUES (?,?,?)",
+                        (doc_id, json.dumps(edits, sort_keys=True), now),
+                    )
+                else:
+                    self._conn.execute("DELETE FROM metadata_edits WHERE doc_id=?", (doc_id,))
+                self._conn.execute(
+                    "UPDATE documents SET meta_json=? WHERE doc_id=?",
+                    (meta.model_dump_json(), doc_id),
+                )
+                self._conn.executemany(
+                    "UPDATE chunks SET embed_text=? WHERE chunk_id=? AND doc_id=?",
+                    [(text, chunk_id, doc_id) for chunk_id, text in embed_texts.items()],
+                )
+                self._bump_generation()
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def _bump_generation(self) -> None:
         self._conn.execute(
