@@ -200,7 +200,8 @@ class IngestPipeline:
             report.skipped.append((name, f"same content as indexed document {owner}"))
             return None
         loaded = load_bytes(data, suffix, name)
-        meta = build_meta(entry, name, loaded.text, source)
+        edits = registry.metadata_edits(doc_id)  # a user's edits outlive every re-ingest
+        meta = build_meta(entry, name, loaded.text, source, data=data, edits=edits)
         meta.doc_id = doc_id
         document = SourceDocument(
             meta=meta, text=loaded.text, content_hash=digest, page_starts=loaded.page_starts
