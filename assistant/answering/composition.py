@@ -45,7 +45,7 @@ def make_citation(n: int, passage: Passage, span: tuple[int, int] | None) -> Cit
         doc_id=chunk.doc_id,
         title=passage.document.title,
         section=chunk.section,
-        page=chunk.page,
+        page=chunk.page_of(span),  # the cited sentence's own page (PDFs)
         start=chunk.start,
         end=chunk.end,
         text=chunk.text,
