@@ -23,6 +23,7 @@ from assistant.api import (
     routes_documents,
     routes_feedback,
     routes_health,
+    routes_metadata,
     routes_openai,
 )
 from assistant.api.errors import install_error_handlers
@@ -74,6 +75,7 @@ def create_app(
     install_error_handlers(app, settings.max_question_chars)
     for module in (routes_health, routes_ask, routes_documents, routes_feedback, routes_openai):
         app.include_router(module.router)
+    app.include_router(routes_metadata.router)  # PATCH /api/v1/documents/{doc_id}
 
     # add_middleware wraps: the last added runs first.
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit_for(settings.max_upload_bytes))
@@ -84,7 +86,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
             expose_headers=["Server-Timing", "Location"],
             allow_credentials=False,  # the key travels in a header, never in cookies

@@ -21,6 +21,7 @@ from assistant.application.components import Components
 from assistant.application.documents import DocumentService, UploadOutcome
 from assistant.application.health import health_of
 from assistant.application.library import Library
+from assistant.application.metadata import MetadataService
 from assistant.core.errors import NotFoundError, QuestionError
 from assistant.core.filters import SearchFilters
 from assistant.core.lru_cache import LRUCache
@@ -61,6 +62,7 @@ class AssistantService:
         self.feedback = parts.feedback
         self.asking = AskService(settings, self.store, parts.retriever, parts.extractive, parts.llm)
         self.library = Library(self.store)
+        self.metadata = MetadataService(self.store)
         self.writes = DocumentService(self.store, self.pipeline, settings.max_upload_bytes)
 
     # The answering parts live in ``AskService``; these let tests and the evaluation swap one
@@ -161,6 +163,10 @@ class AssistantService:
 
     def delete_document(self, doc_id: str) -> None:
         self.writes.delete(doc_id)
+
+    def edit_document(self, doc_id: str, changes: dict[str, str | None]) -> DocumentSummary:
+        """Change a document's metadata (None undoes an edit); kept across re-ingests."""
+        return self.metadata.edit(doc_id, changes)
 
     def health(self) -> Health:
         return health_of(self.store, self.embeddings, self.settings.llm, self.answer_cache)
