@@ -65,11 +65,12 @@ _BYLINE = re.compile(
 )
 _COVER_TITLE = re.compile(
     r"\b(?:title of (?:the )?report|report title|subject)\s*:\s*(?P<title>.+?)"
-    r"(?=\s+[A-Z][\w ]{1,30}:\s|$)",
+    r"(?=(?-i:\s+[A-Z]\w*(?: [a-z]\w*){0,3}:\s)|$)",
     re.IGNORECASE,
 )
 _COVER_MEETING = re.compile(
-    r"\bname of (?:the )?meeting\s*:\s*(?P<meeting>.+?)(?=\s+[A-Z][\w ]{1,30}:\s|$)",
+    r"\bname of (?:the )?meeting\s*:\s*(?P<meeting>.+?)"
+    r"(?=(?-i:\s+[A-Z]\w*(?: [a-z]\w*){0,3}:\s)|$)",
     re.IGNORECASE,
 )
 _SITE_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]+$")
