@@ -85,6 +85,7 @@ def ingest(
         progress.stop()
     for name, reason in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {name}: {reason}")
+    _print_identities(service, report.added + report.updated)
     documents, chunks = service.store.registry.counts()
     err.print(
         f"Added {len(report.added)}, updated {len(report.updated)}, unchanged "
@@ -92,6 +93,22 @@ def ingest(
         f"embedded {report.chunks_embedded} passages ({report.texts_embedded} texts) in "
         f"{report.seconds:.1f}s. Index: {documents} documents, {chunks} passages."
     )
+
+
+def _print_identities(service, doc_ids: list[str]) -> None:
+    """What each new or changed document says it is, and where each field came from."""
+    wanted = set(doc_ids)
+    for summary in service.documents():
+        meta = summary.meta
+        if meta.doc_id not in wanted:
+            continue
+        how = meta.extra.get("provenance", {})
+        fields = [
+            f"{name}={value!r} ({how.get(name, '?')})"
+            for name in ("organisation", "place", "date", "kind")
+            if (value := getattr(meta, name))
+        ]
+        err.print(f"{meta.doc_id}: {meta.title!r} ({how.get('title', '?')}); " + ", ".join(fields))
 
 
 @app.command()
