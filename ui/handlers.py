@@ -211,6 +211,45 @@ def document_outline(service: AssistantService, doc_id: str | None) -> str:
         return render.message(str(exc), "error")
 
 
+METADATA_FIELDS = ("title", "short_name", "organisation", "place", "date", "kind", "summary")
+
+
+def metadata_values(service: AssistantService, doc_id: str | None) -> tuple[list[str], str]:
+    """The edit form's values for ``doc_id`` and a line saying where each field came from."""
+    if not doc_id:
+        return [""] * len(METADATA_FIELDS), ""
+    try:
+        meta = service.document(doc_id).meta
+    except NotFoundError as exc:
+        return [""] * len(METADATA_FIELDS), str(exc)
+    how = meta.extra.get("provenance", {})
+    values = [getattr(meta, name) or "" for name in METADATA_FIELDS]
+    origin = ", ".join(f"{name}: {how[name]}" for name in METADATA_FIELDS if name in how)
+    return values, f"Where each value came from: {origin or 'the file name'}."
+
+
+def save_metadata(
+    service: AssistantService, doc_id: str | None, values: list[str]
+) -> tuple[str, bool]:
+    """Store the fields the user changed (a cleared field undoes its edit); a message and
+    whether it was saved."""
+    if not doc_id:
+        return "Choose a document to edit.", False
+    current, _ = metadata_values(service, doc_id)
+    changes = {
+        name: (value or "").strip() or None
+        for name, value, before in zip(METADATA_FIELDS, values, current, strict=True)
+        if (value or "").strip() != (before or "").strip()
+    }
+    if not changes:
+        return "Nothing changed.", False
+    try:
+        service.edit_document(doc_id, changes)
+    except (NotFoundError, ValueError) as exc:
+        return str(exc), False
+    return f"Saved {', '.join(changes)} for {doc_id}: used from the next question on.", True
+
+
 def recommendations_html(service: AssistantService) -> str:
     return render_views.recommendations(service.recommendations())
 

@@ -13,7 +13,7 @@ import gradio as gr
 
 from assistant.application.service import AssistantService
 from assistant.core.filters import SearchFilters
-from ui import handlers, render
+from ui import handlers, metadata_form, render
 
 EXAMPLES = [
     "What did partners say about apprenticeships?",
@@ -247,6 +247,8 @@ def build_library_tab(service: AssistantService) -> LibraryTab:
             )
             add = gr.Button("Add to library", variant="primary")
             status = gr.HTML(js_on_load=None, elem_id="sa-upload-status")
+        with gr.Tab("Edit details"):
+            metadata_form.build_metadata_form(service, table)
 
     def on_row(evt: gr.SelectData):
         row = evt.row_value or []
