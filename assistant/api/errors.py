@@ -17,11 +17,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.core.errors import (
+    FilterError,
+    IndexUnavailable,
     NotFoundError,
     QuestionError,
     UnreadableDocumentError,
     UploadRefused,
 )
+from assistant.core.filters import SearchFilters
 
 logger = logging.getLogger("assistant.api")
 
@@ -50,8 +53,24 @@ class ApiError(Exception):
         self.extra = extra
 
 
+def _encodable(value: Any) -> Any:
+    """``value`` with lone surrogates replaced, so an error that quotes invalid input can
+    still be sent as UTF-8 JSON (and is never a 500 of its own)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(v) for v in value]
+    return value
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, **extra}}
+    return _encodable({"error": {"code": code, "message": message, **extra}})
+
+
+def unavailable_headers(exc: IndexUnavailable) -> dict[str, str]:
+    return {"Retry-After": str(exc.retry_after)}
 
 
 def error_response(
@@ -83,6 +102,14 @@ def install_error_handlers(app: FastAPI, max_question_chars: int) -> None:
             422, "invalid_question", str(exc), max_question_chars=max_question_chars
         )
 
+    @app.exception_handler(FilterError)
+    async def _filters(request: Request, exc: FilterError) -> JSONResponse:
+        return error_response(422, "invalid_filters", str(exc), **exc.details)
+
+    @app.exception_handler(IndexUnavailable)
+    async def _unavailable(request: Request, exc: IndexUnavailable) -> JSONResponse:
+        return error_response(503, "index_unavailable", str(exc), headers=unavailable_headers(exc))
+
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
         return error_response(404, "not_found", str(exc))
@@ -101,6 +128,9 @@ def install_error_handlers(app: FastAPI, max_question_chars: int) -> None:
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(first["loc"][1:] if len(first["loc"]) > 1 else first["loc"])
         message = f"{where}: {first['msg']}" if where else first["msg"]
+        if first.get("type") == "unknown_filter_field":  # same code as the other filter errors
+            allowed = list(SearchFilters.model_fields)
+            return error_response(422, "invalid_filters", message, allowed=allowed, details=details)
         return error_response(422, "validation_error", message, details=details)
 
     @app.exception_handler(StarletteHTTPException)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from assistant.api.deps import get_service
-from assistant.api.errors import error_body
+from assistant.api.errors import ApiError, error_body
 from assistant.api.schemas import (
     ERROR_RESPONSES,
     NOT_FOUND,
@@ -21,7 +22,7 @@ from assistant.api.schemas import (
 )
 from assistant.api.sse import SSE_HEADERS, SSE_MEDIA_TYPE, sse_event
 from assistant.application.service import AssistantService
-from assistant.core.errors import NotFoundError, QuestionError
+from assistant.core.errors import FilterError, IndexUnavailable, NotFoundError, QuestionError
 from assistant.core.filters import SearchFilters
 from assistant.core.models import Answer
 
@@ -33,7 +34,9 @@ STREAM_DESCRIPTION = """Server-sent events: `event: delta` with `{"text": ...}` 
 answer as they are produced, then one `event: answer` with the full answer object (the same as
 `POST /api/v1/ask` returns), then `event: done`. An error after the stream has started is sent as
 `event: error` with `{"error": {"code", "message"}}`, followed by `event: done`. Invalid requests
-(empty or too long question) are rejected with a JSON 422 before the stream starts."""
+(empty, too long or invalid-Unicode question, unusable filters) are rejected with a JSON 422, and
+an unavailable vector index with a JSON 503 and `Retry-After`, before the stream starts."""
+SEARCH_PARAMETERS = ("q", "k", "doc", "place", "organisation", "kind", "date_from", "date_to")
 
 
 def _server_timing(answer: Answer) -> str:
@@ -57,18 +60,29 @@ def ask(body: AskRequest, service: Service) -> Response:
     )
 
 
-def answer_events(service: AssistantService, body: AskRequest) -> Iterator[str]:
+def started_stream(items: Iterator[str | Answer]) -> Iterator[str | Answer]:
+    """``items`` with its first piece already produced: retrieval has run by then, so a bad
+    filter or an unavailable index is a JSON error response rather than a broken stream."""
+    first = next(items)
+    return itertools.chain([first], items)
+
+
+def answer_events(items: Iterator[str | Answer]) -> Iterator[str]:
     """The SSE stream for one question; runs in the thread pool (the service is synchronous)."""
     try:
-        for item in service.ask_stream(body.question, body.history, body.filters, body.top_k):
+        for item in items:
             if isinstance(item, Answer):
                 yield sse_event("answer", item.model_dump(mode="json"))
             else:
                 yield sse_event("delta", {"text": item})
+    except FilterError as exc:
+        yield sse_event("error", error_body("invalid_filters", str(exc)))
     except QuestionError as exc:
         yield sse_event("error", error_body("invalid_question", str(exc)))
     except NotFoundError as exc:
         yield sse_event("error", error_body("not_found", str(exc)))
+    except IndexUnavailable as exc:
+        yield sse_event("error", error_body("index_unavailable", str(exc)))
     except Exception:
         logger.exception("Error while streaming an answer")
         yield sse_event("error", error_body("internal_error", "internal error; see the server log"))
@@ -83,14 +97,16 @@ def answer_events(service: AssistantService, body: AskRequest) -> Iterator[str]:
     responses={200: {"content": {SSE_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
 )
 def ask_stream(body: AskRequest, service: Service) -> StreamingResponse:
-    service.check_question(body.question)  # a bad question is a 422, not a broken stream
-    return StreamingResponse(
-        answer_events(service, body), media_type=SSE_MEDIA_TYPE, headers=SSE_HEADERS
+    service.check_request(body.question, body.history, body.filters)  # 422, not a broken stream
+    items = started_stream(
+        service.ask_stream(body.question, body.history, body.filters, body.top_k)
     )
+    return StreamingResponse(answer_events(items), media_type=SSE_MEDIA_TYPE, headers=SSE_HEADERS)
 
 
 @router.get("/search", response_model=SearchResponse, summary="Ranked passages only (no answer)")
 def search(
+    request: Request,
     service: Service,
     q: Annotated[str, Query(description="The query text.")],
     k: Annotated[int | None, Query(ge=1, le=50, description="How many passages.")] = None,
@@ -101,6 +117,15 @@ def search(
     date_from: Annotated[str | None, Query(description="ISO prefix, e.g. 2019.")] = None,
     date_to: Annotated[str | None, Query(description="ISO prefix, inclusive.")] = None,
 ) -> SearchResponse:
+    unknown = sorted(set(request.query_params) - set(SEARCH_PARAMETERS))
+    if unknown:  # e.g. a misspelt filter, which would otherwise be ignored in silence
+        raise ApiError(
+            422,
+            "invalid_filters",
+            f"unknown query parameter(s): {', '.join(unknown[:10])}; the allowed ones are "
+            f"{', '.join(SEARCH_PARAMETERS)}.",
+            allowed=list(SEARCH_PARAMETERS),
+        )
     filters = SearchFilters(
         doc_ids=doc or [],
         places=place or [],

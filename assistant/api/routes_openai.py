@@ -20,10 +20,12 @@ from fastapi.responses import StreamingResponse
 
 from assistant.api.deps import get_service
 from assistant.api.errors import ApiError, error_body
+from assistant.api.routes_ask import started_stream
 from assistant.api.schemas import ERROR_RESPONSES, NOT_FOUND, ChatCompletionRequest, ChatMessage
 from assistant.api.sse import SSE_HEADERS, SSE_MEDIA_TYPE, sse_event
 from assistant.application.service import AssistantService
-from assistant.core.errors import NotFoundError, QuestionError
+from assistant.core.errors import FilterError, IndexUnavailable, NotFoundError, QuestionError
+from assistant.core.filters import unicode_problem
 from assistant.core.models import Answer, Turn
 
 logger = logging.getLogger("assistant.api")
@@ -46,6 +48,14 @@ def split_messages(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     )
     if last_user is None:
         raise ApiError(422, "invalid_question", "messages holds no user message to answer.")
+    for index, message in enumerate(messages[: last_user + 1]):
+        problem = unicode_problem(message.text())
+        if problem:  # checked here: a Turn with it would fail pydantic's own check (a 500)
+            raise ApiError(
+                422,
+                "invalid_question",
+                f"messages[{index}] is not valid Unicode ({problem}); send it as UTF-8 text.",
+            )
     history = [
         Turn(role=m.role, content=m.text()[:TURN_MAX_CHARS])
         for m in messages[:last_user]
@@ -83,15 +93,13 @@ def _chunk(completion_id: str, created: int, delta: dict, finish: str | None = N
     }
 
 
-def completion_chunks(
-    service: AssistantService, body: ChatCompletionRequest, question: str, history: list[Turn]
-) -> Iterator[str]:
+def completion_chunks(items: Iterator[str | Answer]) -> Iterator[str]:
     """OpenAI streaming chunks (``data: {...}`` lines), then ``data: [DONE]``."""
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     yield sse_event(None, _chunk(completion_id, created, {"role": "assistant", "content": ""}))
     try:
-        for item in service.ask_stream(question, history, body.filters, body.top_k):
+        for item in items:
             if isinstance(item, Answer):
                 sources = sources_text(item)
                 if sources:
@@ -102,10 +110,14 @@ def completion_chunks(
                 yield sse_event(None, final)
             elif item:
                 yield sse_event(None, _chunk(completion_id, created, {"content": item}))
+    except FilterError as exc:
+        yield sse_event(None, error_body("invalid_filters", str(exc)))
     except QuestionError as exc:
         yield sse_event(None, error_body("invalid_question", str(exc)))
     except NotFoundError as exc:
         yield sse_event(None, error_body("not_found", str(exc)))
+    except IndexUnavailable as exc:
+        yield sse_event(None, error_body("index_unavailable", str(exc)))
     except Exception:
         logger.exception("Error while streaming a chat completion")
         yield sse_event(None, error_body("internal_error", "internal error; see the server log"))
@@ -140,10 +152,11 @@ def chat_completions(body: ChatCompletionRequest, service: Service) -> Any:
     if body.model != MODEL_ID:
         raise ApiError(404, "model_not_found", f"No model {body.model!r}; use model={MODEL_ID!r}.")
     question, history = split_messages(body.messages)
-    question = service.check_question(question)
+    question = service.check_request(question, history, body.filters)
     if body.stream:
+        items = started_stream(service.ask_stream(question, history, body.filters, body.top_k))
         return StreamingResponse(
-            completion_chunks(service, body, question, history),
+            completion_chunks(items),
             media_type=SSE_MEDIA_TYPE,
             headers=SSE_HEADERS,
         )

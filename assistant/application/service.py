@@ -99,6 +99,14 @@ class AssistantService:
     def check_question(self, question: str) -> str:
         return self.asking.check_question(question)
 
+    def check_request(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: SearchFilters | None = None,
+    ) -> str:
+        return self.asking.check_request(question, history, filters)
+
     def ask(
         self,
         question: str,

@@ -17,6 +17,24 @@ class QuestionError(ValueError):
     """An unusable question (empty or too long); the message says what is wrong."""
 
 
+class FilterError(QuestionError):
+    """Unusable filters (unknown field or document id, a date that is not one); ``details``
+    carries the machine-readable part (e.g. the allowed fields, the unknown ids)."""
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class IndexUnavailable(RuntimeError):
+    """The vector index (a Chroma server) did not answer in time or refused the connection;
+    a transient condition: retry after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotFoundError(LookupError):
     """An unknown document or passage id."""
 
@@ -28,3 +46,20 @@ class UploadRefused(ValueError):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class ArchiveTooLargeError(UploadRefused, UnreadableDocumentError):
+    """A zip-based file (.docx) that would expand past a limit: refused before it is parsed.
+
+    An upload answers ``status`` (413); a folder ingest skips the file like any unreadable one.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(413, "archive_too_large", message)
+
+
+class IndexBusyError(UploadRefused):
+    """Another write to the index (an ingest, upload or delete) held it for too long."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, "index_busy", message)
