@@ -34,6 +34,7 @@ FEATURES = (
     "specific_coverage",
     "specific_all",
     "type_ok",
+    "typed_coverage",
 )
 
 
@@ -47,6 +48,7 @@ class Features:
     specific_coverage: float  # share of names/numbers in the top passages + their context
     specific_all: float  # 1 when every name/number is there, else 0
     type_ok: float  # 1 unless the question wants a type no top sentence holds
+    typed_coverage: float  # weighted subject coverage of the best sentence holding that type
     missing: tuple[str, ...] = ()  # names/numbers absent from the evidence (for the message)
 
     def vector(self) -> list[float]:
@@ -83,11 +85,13 @@ def features(
     ``KeywordIndex.inverse_document_frequencies``), or None to weigh words equally."""
     if not scored:
         missing = tuple(specific_terms(question))
-        return Features(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, missing)
+        return Features(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, missing)
     subject = content_words(question)
     top = scored[:TOP_SENTENCES]
     passages = result.passages
     sentence_cov = 0.0
+    typed_cov = 0.0
+    weights = {w: (rarity or {}).get(w, 1.0) for w in subject}
     wanted = answer_type(question)
     type_ok = 0.0 if wanted is not AnswerType.ANY else 1.0
     for rank, sentence in enumerate(scored[:TYPE_SENTENCES]):
@@ -95,7 +99,12 @@ def features(
         text = passage.chunk.text[sentence.span[0] : sentence.span[1]]
         if rank < TOP_SENTENCES:
             sentence_cov = max(sentence_cov, _coverage(subject, f"{text} {_context(passage)}"))
-        if wanted is not AnswerType.ANY and has_type(text, wanted, question):
+        typed = wanted is AnswerType.ANY or has_type(text, wanted, question)
+        if typed and (wanted is not AnswerType.ANY or rank < TOP_SENTENCES):
+            # the figure (or, for other questions, the sentence) must be about the subject
+            own = _weighted_coverage(weights, f"{text} {_context(passage)}")
+            typed_cov = max(typed_cov, own)
+        if wanted is not AnswerType.ANY and typed:
             type_ok = 1.0
     seen: list[int] = []
     for sentence in top:
@@ -103,7 +112,6 @@ def features(
             seen.append(sentence.passage_index)
     contexts = [f"{passages[i].chunk.text} {_context(passages[i])}" for i in seen]
     passage_cov = max(_coverage(subject, c) for c in contexts)
-    weights = {w: (rarity or {}).get(w, 1.0) for w in subject}
     weighted_cov = max(_weighted_coverage(weights, c) for c in contexts)
     terms = specific_terms(question)
     folded = " ".join(contexts).casefold()
@@ -118,6 +126,7 @@ def features(
         specific_coverage=specific,
         specific_all=0.0 if missing else 1.0,
         type_ok=type_ok,
+        typed_coverage=typed_cov,
         missing=missing,
     )
 

@@ -2,22 +2,53 @@
 
 from __future__ import annotations
 
-from assistant.core.models import Citation, Passage
+import re
 
-_VERBS = {
-    "review": "found",
-    "survey": "found",
-    "feasibility study": "concluded",
-    "scrutiny report": "reports",
-    "discussion paper": "argues",
-}
+from assistant.core.models import Citation, DocumentMeta, Passage
+from assistant.core.profile import CorpusProfile
 
 
-def lead_in(document) -> str:
-    name = document.short_name or f"“{document.title}”"
-    article = "The " if document.short_name else ""
-    verb = _VERBS.get((document.kind or "").lower(), "says")
-    return f"{article}{name} {verb}:"
+def document_label(document: DocumentMeta) -> str | None:
+    """The document's short name without its place or organisation in front
+    ("City of London mid-term review" -> "mid-term review"), or None without a short name."""
+    label = (document.short_name or "").strip()
+    if not label:
+        return None
+    for prefix in sorted(
+        {p for p in (document.organisation, document.place) if p}, key=len, reverse=True
+    ):
+        if label.casefold().startswith(prefix.casefold() + " "):
+            return label[len(prefix) :].strip()
+    return label
+
+
+def possessive(name: str) -> str:
+    return f"{name}’" if name.endswith("s") else f"{name}’s"
+
+
+def lead_in(document: DocumentMeta, profile: CorpusProfile) -> str:
+    """Who is speaking, by organisation and document: "Durham County Council’s minutes
+    “Children and Young People’s Scrutiny Committee” record:" (wording by document kind from
+    the corpus profile)."""
+    wording = profile.lead_in_for(document.kind)
+    label = document_label(document)
+    owner = document.organisation or document.place
+    if owner:
+        if label and label != document.short_name:
+            return f"{possessive(owner)} {label} {wording.verb}:"
+        named = f"{label}" if label else f"{wording.noun} “{_short_title(document.title)}”"
+        return f"{possessive(owner)} {named} {wording.verb}:"
+    if label:
+        return f"The {label} {wording.verb}:"
+    return f"The {wording.noun} “{_short_title(document.title)}” {wording.verb}:"
+
+
+def _short_title(title: str, limit: int = 90) -> str:
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[:limit].rsplit(" ", 1)[0]
+    return re.sub(r"[,;:–-]+$", "", cut) + "…"
 
 
 def render_sentence(passage: Passage, span: tuple[int, int]) -> str:
@@ -33,7 +64,9 @@ def render_sentence(passage: Passage, span: tuple[int, int]) -> str:
         article = "An" if chunk.speaker[:1].lower() in "aeiou" else "A"
         return f"{article} {chunk.speaker[:1].lower() + chunk.speaker[1:]} said: “{quoted}”"
     if chunk.kind == "recommendation" and chunk.recommendation and len(chunk.recommendation) <= 3:
-        return f"Recommendation {chunk.recommendation.rstrip('.)')}: {text}"
+        number = chunk.recommendation.rstrip(".)")
+        text = re.sub(rf"^\(?{re.escape(number)}[.):]\s*", "", text)  # "1) …" already numbered
+        return f"Recommendation {number}: {text}"
     return text
 
 

@@ -17,6 +17,16 @@ from assistant.core.text_match import content_words, overlap
 LEXICAL_WEIGHT = 0.25
 NUMBER_BONUS = 0.1
 NAMED_BONUS = 0.5
+# A sentence about the document itself ("This report provides an update on …") describes it;
+# it states no finding, so it yields to one that does.
+SELF_DESCRIPTION_PENALTY = 0.15
+_SELF_DESCRIPTION = re.compile(
+    r"^\W*(this|the present|the following)\s+(report|paper|document|section|chapter|briefing|"
+    r"study|survey|review|note|summary|appendix|page)\s+(provides|sets out|set out|describes|"
+    r"outlines|summarises|summarizes|presents|gives|is|explains|considers|introduces|updates|"
+    r"seeks|aims)\b",
+    re.IGNORECASE,
+)
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|often|big|large)|what (year|date|percentage|proportion|amount|"
     r"number|total|budget|cost)|when)\b",
@@ -52,6 +62,8 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
             score = cosine + LEXICAL_WEIGHT * overlap(words, text)
             if wants_number and _HAS_NUMBER.search(text):
                 score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
+            if _SELF_DESCRIPTION.match(text):
+                score -= SELF_DESCRIPTION_PENALTY
             if result.is_named(passage):
                 score += NAMED_BONUS  # the question asked for this recommendation by number
             scored.append(ScoredSentence(p_index, s_index, score, cosine, span))

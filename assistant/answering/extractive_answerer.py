@@ -7,12 +7,16 @@ sentence ends with the ``[n]`` of the passage it came from. Weak evidence means 
 
 from __future__ import annotations
 
+import numpy as np
+
 from assistant.answering.abstention import Verdict, abstain_text
 from assistant.answering.answerability import AnswerabilityModel, features
 from assistant.answering.composition import lead_in, make_citation, render_sentence
 from assistant.answering.evidence import ScoredSentence, evidence_sentences, is_fragment
-from assistant.answering.question_type import answer_type
-from assistant.core.models import Answer, AnswerSentence, Citation, RetrievalResult
+from assistant.answering.question_type import Shape, answer_type, list_noun, shape
+from assistant.answering.shaping import figure_first, recommendation_items, select_list
+from assistant.core.models import Answer, AnswerSentence, Citation, Passage, RetrievalResult
+from assistant.core.profile import CorpusProfile
 
 # How far below the best sentence others may score and still be quoted: wider within the
 # best sentence's document (more of the same finding), narrower for other documents (a weak
@@ -29,13 +33,18 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(
-        self, abstain_threshold: float, max_sentences: int, answerability: AnswerabilityModel
+        self,
+        abstain_threshold: float,
+        max_sentences: int,
+        answerability: AnswerabilityModel,
+        profile: CorpusProfile,
     ) -> None:
         if max_sentences < 1:
             raise ValueError("max_sentences must be at least 1")
         self.abstain_threshold = abstain_threshold  # no sentence scoring below it is quoted
         self.max_sentences = max_sentences
         self.answerability = answerability
+        self.profile = profile
 
     def judge(
         self, question: str, result: RetrievalResult, rarity: dict[str, float] | None = None
@@ -54,6 +63,7 @@ class ExtractiveAnswerer:
         result: RetrievalResult,
         verdict: Verdict | None = None,
         corpus_missing: list[str] | None = None,
+        max_sentences: int | None = None,
     ) -> Answer:
         scored = evidence_sentences(question, result)
         verdict = verdict or self.judge(question, result)
@@ -61,15 +71,19 @@ class ExtractiveAnswerer:
         if not verdict.answerable or best < self.abstain_threshold:
             return self.abstain(question, result, scored, verdict, corpus_missing)
         named = {i for i, p in enumerate(result.passages) if result.is_named(p)}
-        # "what is recommendation 3?": the answer is that recommendation, nothing else
-        chosen = (
-            self._select_named(scored, named, result)
-            if named
-            else self._select(scored, result, best)
-        )
+        as_list = False
+        if named:  # "what is recommendation 3?": the answer is that recommendation, nothing else
+            chosen = self._select_named(scored, named, result)
+        elif shape(question) is Shape.LIST and (
+            items := select_list(scored, result, self.abstain_threshold, list_noun(question))
+        ):
+            chosen, as_list = items, True  # "what are the phases …?": the list itself
+        else:
+            chosen = self._select(scored, result, best, max_sentences or self.max_sentences)
+            chosen = figure_first(chosen, result, answer_type(question), question)
         if not chosen:  # only fragments scored well: nothing quotable, so say so
             return self.abstain(question, result, scored, verdict)
-        answer = self._compose(question, result, chosen)
+        answer = self._compose(question, result, chosen, as_list)
         answer.answerability = round(verdict.probability, 4)
         return answer
 
@@ -100,7 +114,7 @@ class ExtractiveAnswerer:
         )
 
     def _select(
-        self, scored: list[ScoredSentence], result: RetrievalResult, best: float
+        self, scored: list[ScoredSentence], result: RetrievalResult, best: float, limit: int
     ) -> list[ScoredSentence]:
         floor = max(self.abstain_threshold, best - SAME_DOCUMENT_MARGIN)
         other_floor = max(self.abstain_threshold, best - OTHER_DOCUMENT_MARGIN)
@@ -108,7 +122,7 @@ class ExtractiveAnswerer:
         chosen: list[ScoredSentence] = []
         per_passage: dict[int, int] = {}
         for sentence in scored:
-            if sentence.score < floor or len(chosen) >= self.max_sentences:
+            if sentence.score < floor or len(chosen) >= limit:
                 break
             passage = result.passages[sentence.passage_index]
             if passage.chunk.doc_id != best_doc and sentence.score < other_floor:
@@ -160,9 +174,33 @@ class ExtractiveAnswerer:
             for s in chosen
         )
 
+    def answer_recommendations(self, question: str, passages: list[Passage]) -> Answer | None:
+        """A document's numbered recommendations, each opening sentence cited, in its order."""
+        return self.answer_in_order(question, recommendation_items(passages))
+
+    def answer_in_order(
+        self, question: str, items: list[tuple[Passage, tuple, str | None]]
+    ) -> Answer | None:
+        """A list the document itself orders (recommendations, phases), one bullet per item;
+        an item given as a heading reads as that heading."""
+        if not items:
+            return None
+        result = RetrievalResult([p for p, _, _ in items], np.zeros(1), {}, {})
+        chosen = [ScoredSentence(i, 0, 1.0, 1.0, span) for i, (_, span, _) in enumerate(items)]
+        headings = {i: heading for i, (_, _, heading) in enumerate(items) if heading}
+        return self._compose(question, result, chosen, True, True, headings)
+
     def _compose(
-        self, question: str, result: RetrievalResult, chosen: list[ScoredSentence]
+        self,
+        question: str,
+        result: RetrievalResult,
+        chosen: list[ScoredSentence],
+        as_list: bool = False,
+        keep_order: bool = False,
+        headings: dict[int, str] | None = None,
     ) -> Answer:
+        """Group sentences by document under a lead-in; in document order, except that the
+        first chosen sentence stays first (the figure a numeric question asked for)."""
         by_doc: dict[str, list[ScoredSentence]] = {}
         for sentence in chosen:
             doc_id = result.passages[sentence.passage_index].chunk.doc_id
@@ -171,24 +209,34 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         paragraphs: list[str] = []
         answer_sentences: list[AnswerSentence] = []
+        lead = chosen[0]
         for sentences in by_doc.values():
-            sentences.sort(key=lambda s: (result.passages[s.passage_index].chunk.start, s.span[0]))
+            if not keep_order:
+                sentences.sort(
+                    key=lambda s: (
+                        s is not lead,
+                        result.passages[s.passage_index].chunk.start,
+                        s.span[0],
+                    )
+                )
             document = result.passages[sentences[0].passage_index].document
-            parts = [lead_in(document)]
+            parts = [lead_in(document, self.profile)]
             for sentence in sentences:
                 passage = result.passages[sentence.passage_index]
                 if sentence.passage_index not in numbers:
                     numbers[sentence.passage_index] = len(numbers) + 1
                     citations.append(make_citation(len(numbers), passage, sentence.span))
                 n = numbers[sentence.passage_index]
-                rendered = render_sentence(passage, sentence.span)
-                parts.append(f"{rendered} [{n}]")
+                rendered = (headings or {}).get(sentence.passage_index) or render_sentence(
+                    passage, sentence.span
+                )
+                parts.append(f"\n- {rendered} [{n}]" if as_list else f"{rendered} [{n}]")
                 answer_sentences.append(
                     AnswerSentence(
                         text=rendered, citations=[n], support_score=round(sentence.cosine, 4)
                     )
                 )
-            paragraphs.append(" ".join(parts))
+            paragraphs.append((parts[0] + "".join(parts[1:])) if as_list else " ".join(parts))
         return Answer(
             question=question,
             answer="\n\n".join(paragraphs),

@@ -87,6 +87,17 @@ def answer_type(question: str) -> AnswerType:
     return AnswerType.ANY
 
 
+def list_noun(question: str) -> str | None:
+    """The thing a list question asks for, singular: "what are the phases …" -> "phase"."""
+    match = _LIST.search(question)
+    if not match or not match.group(5):
+        return None
+    noun = match.group(5).casefold()
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    return noun[:-1] if noun.endswith("s") else noun
+
+
 def shape(question: str) -> Shape:
     if _COMPARE.search(question):
         return Shape.COMPARE

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.followup import rewrite_follow_up
 from assistant.answering.llm_answerer import LLMAnswerer
+from assistant.answering.question_type import Shape, list_noun, shape
+from assistant.answering.shaping import merge_answers, sequence_items
 from assistant.answering.unmentioned_terms import unmentioned_terms
+from assistant.application.question_scope import QuestionScope
 from assistant.core.errors import NotFoundError, QuestionError
 from assistant.core.filters import SearchFilters, check_filters, unicode_problem
 from assistant.core.lru_cache import LRUCache
@@ -22,8 +26,10 @@ from assistant.core.models import Answer, Passage, RetrievalResult, Turn
 from assistant.core.settings import Settings
 from assistant.core.text_match import content_words
 from assistant.index.index_store import IndexStore
-from assistant.retrieval.hybrid_retriever import HybridRetriever
+from assistant.retrieval.hybrid_retriever import HybridRetriever, mentioned_documents
+from assistant.retrieval.place_scope import scope_of
 
+COMPARE_SENTENCES = 2  # a comparison gives each place a short paragraph
 EMPTY_INDEX_ANSWER = (
     "No documents are indexed yet, so there is nothing to answer from. Ingest a folder "
     "(`strategy-assistant ingest corpus`) or upload a document, then ask again."
@@ -124,19 +130,27 @@ class AskService:
             yield answer
             return
         standalone = self.standalone_question(question, history)
-        result = self.retriever.retrieve(standalone, filters, top_k)
-        answer_started = time.perf_counter()
-        answer = None
-        for item in self.answer_items(question, standalone, result, history):
-            if isinstance(item, Answer):
-                answer = item
-            else:
-                yield item
+        scope = self._scope(standalone, filters)
+        shaped = self._shaped_answer(question, standalone, scope, filters, top_k)
+        if shaped is not None:  # a comparison, or a document's recommendations
+            result = None
+            answer_started = time.perf_counter()
+            answer = shaped
+            yield from paragraph_pieces(answer.answer)
+        else:
+            result = self.retriever.retrieve(standalone, scope.narrow(filters), top_k)
+            answer_started = time.perf_counter()
+            answer = None
+            for item in self.answer_items(question, standalone, result, history, scope):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
         answer.question = question
         if standalone != question:
             answer.rewritten_question = standalone
         answer.timings = {
-            **result.timings,
+            **(result.timings if result is not None else {}),
             "answer_ms": round((time.perf_counter() - answer_started) * 1000, 2),
             "total_ms": round((time.perf_counter() - started) * 1000, 2),
         }
@@ -164,8 +178,58 @@ class AskService:
             top_k or self.settings.top_k,
         )
 
+    def _scope(self, standalone: str, filters: SearchFilters | None) -> QuestionScope:
+        """The documents the question's place names point to (not when the client chose
+        documents itself: an explicit filter wins)."""
+        metas = self.store.document_metas()
+        if filters is not None and filters.doc_ids:
+            return QuestionScope(scope_of("", metas), metas)
+        return QuestionScope(scope_of(standalone, metas), metas)
+
+    def _shaped_answer(
+        self,
+        question: str,
+        standalone: str,
+        scope: QuestionScope,
+        filters: SearchFilters | None,
+        top_k: int | None,
+    ) -> Answer | None:
+        """Questions answered by structure rather than by one retrieval: "compare X and Y"
+        (one answer per place) and "what are the recommendations of X" (X's own list)."""
+        form = shape(standalone)
+        if form is Shape.COMPARE and len(scope.places.names) >= 2:
+            parts = []
+            for name in scope.places.names:
+                narrowed = scope.narrow(filters, scope.places.documents[name])
+                result = self.retriever.retrieve(standalone, narrowed, top_k)
+                parts.append((scope.label(name), self._answer_one(standalone, result)))
+            return merge_answers(question, parts)
+        if form is Shape.LIST and "recommendation" in standalone.casefold():
+            doc_ids = scope.places.doc_ids or sorted(mentioned_documents(standalone, scope.metas))
+            if doc_ids:
+                passages = [
+                    Passage(chunk=chunk, document=scope.metas[doc_id])
+                    for doc_id in doc_ids
+                    for chunk in self.store.registry.chunks_of(doc_id)
+                    if filters is None or filters.accepts(scope.metas[doc_id])
+                ]
+                return self.extractive.answer_recommendations(question, passages)
+        return None
+
+    def _answer_one(self, question: str, result: RetrievalResult) -> Answer:
+        """One place's part of a comparison the client asked for by name: its best evidence
+        is quoted (the other place's name is missing from it by construction, so the
+        answerability gate, which would demand it, is not applied)."""
+        verdict = replace(self.extractive.judge(question, result), answerable=True)
+        return self.extractive.answer(question, result, verdict, max_sentences=COMPARE_SENTENCES)
+
     def answer_items(
-        self, question: str, standalone: str, result: RetrievalResult, history: list[Turn]
+        self,
+        question: str,
+        standalone: str,
+        result: RetrievalResult,
+        history: list[Turn],
+        scope: QuestionScope | None = None,
     ) -> Iterator[str | Answer]:
         """Answer from retrieved passages: text pieces, then the ``Answer`` (always last)."""
         if not self.store.document_metas():  # not "the documents don't say": there are none
@@ -182,14 +246,33 @@ class AskService:
         if not verdict.answerable:
             missing = unmentioned_terms(standalone, keywords)
             answer = self.extractive.abstain(question, result, None, verdict, missing)
+            if scope is not None and scope.places:
+                answer.answer = f"{scope.holdings()} {answer.answer}"
             yield answer.answer
             yield answer
         elif self.llm is not None:
             yield from self.llm.stream(question, result, history)
         else:
-            answer = self.extractive.answer(question, result, verdict)
+            answer = self._sequence_answer(question, standalone, result)
+            answer = answer or self.extractive.answer(question, result, verdict)
             yield from paragraph_pieces(answer.answer)
             yield answer
+
+    def _sequence_answer(
+        self, question: str, standalone: str, result: RetrievalResult
+    ) -> Answer | None:
+        """ "What are the phases of …?": "Phase 1 …", "Phase 2 …" from the best passage's
+        document, in its order, even where retrieval found only some of them."""
+        noun = list_noun(standalone)
+        if noun is None or not result.passages:
+            return None
+        document = result.passages[0].document
+        chunks = self.store.registry.chunks_of(document.doc_id)
+        items = sequence_items(noun, [Passage(chunk=c, document=document) for c in chunks])
+        if len(items) < 2:
+            return None
+        answer = self.extractive.answer_in_order(question, items)
+        return answer
 
     def standalone_question(self, question: str, history: list[Turn]) -> str:
         """Resolve a follow-up against the conversation: by the LLM if configured, else rules."""

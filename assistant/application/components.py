@@ -12,6 +12,7 @@ from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.llm_answerer import LLMAnswerer, make_chat_model
 from assistant.application.feedback_store import FeedbackStore
 from assistant.core.lru_cache import LRUCache
+from assistant.core.profile import profile_for
 from assistant.core.settings import Settings
 from assistant.index.index_store import IndexStore
 from assistant.retrieval.hybrid_retriever import HybridRetriever
@@ -96,6 +97,7 @@ class Components:
             settings.abstain_threshold,
             settings.answer_max_sentences,
             AnswerabilityModel.load(settings.answerability_model or MODEL_FILE),
+            profile_for(settings.corpus_dir, settings.corpus_profile),
         )
         return cls(
             settings=settings,

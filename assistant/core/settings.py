@@ -80,6 +80,11 @@ class Settings(BaseSettings):
         description="Answerability weights (JSON); default: the fitted model shipped in "
         "assistant/answering/data/answerability.json (eval/bench/answerability refits it).",
     )
+    corpus_profile: Path | None = Field(
+        None,
+        description="A corpus profile (YAML: lead-in wording per document kind, attribution "
+        "groups) merged over the defaults and over corpus_dir/profile.yaml.",
+    )
     answer_max_sentences: int = Field(5, ge=1, le=20)
     max_question_chars: int = Field(2000, ge=10)
     answer_cache_size: int = Field(

@@ -14,12 +14,14 @@ import pytest
 from assistant.answering.answerability import AnswerabilityModel
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.core.models import Chunk, DocumentMeta, Passage, RetrievalResult
+from assistant.core.profile import load_profile
 from assistant.core.sentences import split_sentences
 from assistant.core.settings import Settings
 from ingest.attribution import attribution_of
 
 MAX_SENTENCES = Settings().answer_max_sentences  # the app's own default
 ANSWERABILITY = AnswerabilityModel.load()  # the shipped model
+PROFILE = load_profile()  # the default corpus profile
 
 
 def make_result(texts_and_vectors, query, kinds=None, speakers=None, doc_ids=None):
@@ -57,7 +59,10 @@ def test_cites_the_supporting_sentence_with_its_span():
     text = "Museums opened late. In adult learning, partners agreed that apprenticeships improved."
     result = make_result([(text, [unit(0, 1, 0), unit(1, 0.1, 0)])], unit(1, 0, 0))
     answer = ExtractiveAnswerer(
-        abstain_threshold=0.5, max_sentences=MAX_SENTENCES, answerability=ANSWERABILITY
+        abstain_threshold=0.5,
+        max_sentences=MAX_SENTENCES,
+        answerability=ANSWERABILITY,
+        profile=PROFILE,
     ).answer("apprenticeships?", result)
     assert not answer.abstained
     assert answer.answer == (
@@ -82,7 +87,10 @@ def test_quotes_keep_the_speaker_and_numbers_follow_order_of_appearance():
         doc_ids=["a", "b"],
     )
     answer = ExtractiveAnswerer(
-        abstain_threshold=0.3, max_sentences=MAX_SENTENCES, answerability=ANSWERABILITY
+        abstain_threshold=0.3,
+        max_sentences=MAX_SENTENCES,
+        answerability=ANSWERABILITY,
+        profile=PROFILE,
     ).answer("what was said?", result)
     assert re.search(
         r"A school partner said: “The City helps us contribute to things we could "
@@ -98,7 +106,10 @@ def test_quotes_keep_the_speaker_and_numbers_follow_order_of_appearance():
 def test_weak_evidence_abstains_and_lists_closest_passages():
     result = make_result([("Unrelated text about parks.", [unit(0, 1)])], unit(1, 0))
     answer = ExtractiveAnswerer(
-        abstain_threshold=0.5, max_sentences=MAX_SENTENCES, answerability=ANSWERABILITY
+        abstain_threshold=0.5,
+        max_sentences=MAX_SENTENCES,
+        answerability=ANSWERABILITY,
+        profile=PROFILE,
     ).answer("budget of Leeds?", result)
     assert answer.abstained and "don't say" in answer.answer
     assert [c.chunk_id for c in answer.citations] == ["c0"]
@@ -106,7 +117,9 @@ def test_weak_evidence_abstains_and_lists_closest_passages():
 
 def test_rejects_nonsense_configuration():
     with pytest.raises(ValueError):
-        ExtractiveAnswerer(abstain_threshold=0.5, max_sentences=0, answerability=ANSWERABILITY)
+        ExtractiveAnswerer(
+            abstain_threshold=0.5, max_sentences=0, answerability=ANSWERABILITY, profile=PROFILE
+        )
 
 
 def test_specific_terms_are_names_and_numbers_not_sentence_openers():
