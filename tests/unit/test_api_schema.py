@@ -19,6 +19,7 @@ from assistant.api import (
     routes_documents,
     routes_feedback,
     routes_health,
+    routes_metadata,
     routes_openai,
 )
 from assistant.api.app import create_app
@@ -26,7 +27,14 @@ from tests.api_support import fake_corpus_service
 
 ROUTES = [
     route
-    for module in (routes_health, routes_ask, routes_documents, routes_feedback, routes_openai)
+    for module in (
+        routes_health,
+        routes_ask,
+        routes_documents,
+        routes_metadata,
+        routes_feedback,
+        routes_openai,
+    )
     for route in module.router.routes
     if getattr(route, "include_in_schema", False)
 ]
