@@ -33,6 +33,7 @@ COMMON_WORD_PLACES = frozenset(
     )
 ) | {"north east"}
 _HEAD_CHARS = 3000
+_SCAN_CHARS = 100_000  # what a document says about its authority, it says early
 _THRESHOLD = 2.0
 # (weight of a full name, weight of a place name) by where it is found
 _WEIGHTS = {"file name": (6.0, 4.0), "url": (6.0, 6.0), "title": (5.0, 3.0)}
@@ -173,7 +174,7 @@ class Gazetteer:
             for authority, full, surface, _ in self.mentions(title):
                 add(authority, self._weight("title", full, surface), "title", full)
         capped: dict[tuple[Authority, bool, bool], float] = defaultdict(float)
-        for authority, full, surface, start in self.mentions(text):
+        for authority, full, surface, start in self.mentions(text[:_SCAN_CHARS]):
             head = start < _HEAD_CHARS
             if not full and surface.casefold() in COMMON_WORD_PLACES:
                 continue
