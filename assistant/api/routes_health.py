@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from assistant.api.errors import error_body
+from assistant.core.errors import IndexUnavailable
 
 logger = logging.getLogger("assistant.api")
 router = APIRouter(tags=["service"])
@@ -17,7 +18,12 @@ router = APIRouter(tags=["service"])
 @router.get(
     "/health",
     summary="Ready when the model and index are loaded (no API key needed)",
-    responses={503: {"description": "Not ready: the service or its index cannot be used"}},
+    responses={
+        503: {
+            "description": "Not ready: the service or its index cannot be used; `down` says "
+            "which part (e.g. the Chroma server), `Retry-After` when to look again"
+        }
+    },
 )
 def health(request: Request) -> Any:
     service = getattr(request.app.state, "service", None)
@@ -28,6 +34,16 @@ def health(request: Request) -> Any:
         )
     try:
         return service.health()
+    except IndexUnavailable as exc:
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "down": {"vector_index": str(exc)},
+                **error_body("index_unavailable", str(exc)),
+            },
+            status_code=503,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     except Exception:
         logger.exception("Health check failed")
         return JSONResponse(

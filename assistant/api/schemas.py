@@ -105,6 +105,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "Missing or wrong API key (when one is configured)",
         413: "Request body too large",
         422: "Invalid request",
+        503: "The vector index (a Chroma server) is unavailable; retry after `Retry-After` s",
     }.items()
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {

@@ -10,6 +10,9 @@ from assistant.index.index_store import IndexStore
 
 
 def health_of(store: IndexStore, embeddings: Embeddings, llm: str, cache: LRUCache) -> Health:
+    """The service's state; raises ``IndexUnavailable`` within about two seconds when the
+    Chroma server is down or frozen (the embedded store is always there)."""
+    store.vectors.check_available()
     documents, chunks = store.registry.counts()
     return Health(
         status="ok",

@@ -28,7 +28,9 @@ class IndexStore:
     def open(cls, settings: Settings) -> IndexStore:
         index_dir = settings.index_dir
         registry = Registry(index_dir / "registry.sqlite")
-        client = make_chroma_client(settings.chroma_url, index_dir / "chroma")
+        client = make_chroma_client(
+            settings.chroma_url, index_dir / "chroma", settings.chroma_timeout
+        )
         return cls(settings, registry, ChromaVectorStore(client, settings.collection))
 
     def document_metas(self) -> dict[str, DocumentMeta]:
