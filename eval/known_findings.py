@@ -4,17 +4,25 @@ Per question: the rank of the first retrieved passage containing a key phrase (p
 hit@1/@5, reciprocal rank), whether an expected document is retrieved (document hit@5 and
 recall@5), citation precision, answer support, whether it abstained, and the wall time of
 ``service.ask``. Follow-up questions are asked with their first question and its answer as
-history. Retrieval metrics are over the passages the answer was built from (``top_k``,
-default 5), captured from the service's own retriever call.
+history. Reading the answer itself (``eval.answer_metrics``): whether its text states the
+finding, whether each sentence occurs in the passage it cites, and whether a cited document is
+about another place than the question names. Retrieval metrics are over the passages the
+answer was built from (``top_k``, default 5), captured from the service's own retriever call.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from assistant.core.models import Answer, Turn
+from assistant.core.models import Answer, DocumentMeta, Turn
+from eval.answer_metrics import (
+    question_places,
+    sentence_precision,
+    states_finding,
+    wrong_place_docs,
+)
 from eval.metrics import (
     abstention_scores,
     answer_supported,
@@ -47,6 +55,13 @@ class QuestionResult:
     doc_recall5: float | None = None
     citation_precision: float | None = None
     supported: bool | None = None
+    states_finding: bool | None = None
+    sentence_precision: float | None = None
+    uncited_sentences: int = 0
+    places: list[str] = field(default_factory=list)
+    place_source: str | None = None
+    wrong_place_docs: list[str] = field(default_factory=list)
+    wrong_place: bool | None = None
     retrieved: list[str] = field(default_factory=list)  # "doc_id#ordinal" per passage
     cited: list[str] = field(default_factory=list)
     rewritten_question: str | None = None
@@ -80,8 +95,17 @@ def history_for(parent: Question, answer: Answer) -> list[Turn]:
     ]
 
 
-def score_question(q: Question, answer: Answer, passages, latency_ms: float) -> QuestionResult:
-    """Score one answer given the passages it was built from (``Passage`` objects, in order)."""
+def score_question(
+    q: Question,
+    answer: Answer,
+    passages,
+    latency_ms: float,
+    metas: Mapping[str, DocumentMeta] | None = None,
+) -> QuestionResult:
+    """Score one answer given the passages it was built from (``Passage`` objects, in order)
+    and the indexed documents' metadata (``doc_id -> DocumentMeta``; the passages' own
+    documents are added), which tells which place each document is about."""
+    metas = {**(metas or {}), **{p.chunk.doc_id: p.document for p in passages}}
     texts = [p.chunk.text for p in passages]
     doc_ids = [p.chunk.doc_id for p in passages]
     result = QuestionResult(
@@ -98,6 +122,7 @@ def score_question(q: Question, answer: Answer, passages, latency_ms: float) -> 
         answer=answer.answer,
         timings=dict(answer.timings),
     )
+    score_answer_text(result, q, answer, metas)
     if not q.answerable:
         return result
     rank = first_relevant_rank(texts, q.key_phrases)
@@ -113,7 +138,34 @@ def score_question(q: Question, answer: Answer, passages, latency_ms: float) -> 
     result.supported = answer_supported(
         answer.abstained, [c.text for c in answer.citations], q.key_phrases
     )
+    result.states_finding = states_finding(answer.abstained, answer.answer, q.key_phrases)
     return result
+
+
+def score_answer_text(
+    result: QuestionResult, q: Question, answer: Answer, metas: Mapping[str, DocumentMeta]
+) -> None:
+    """The metrics of a non-abstained answer that need no key phrase: sentence citation
+    precision and wrong-place documents (any question that names, or implies, a place)."""
+    result.places, result.place_source = question_places(q.place, q.expected_docs, metas)
+    if answer.abstained:
+        return
+    passage_of = {c.n: c.text for c in answer.citations}
+    result.sentence_precision, result.uncited_sentences = sentence_precision(
+        [(s.text, s.citations) for s in answer.sentences], passage_of
+    )
+    if result.places and answer.citations:
+        cited = [c.doc_id for c in answer.citations]
+        result.wrong_place_docs = wrong_place_docs(cited, result.places, metas)
+        result.wrong_place = bool(result.wrong_place_docs)
+
+
+def document_metas(service) -> dict[str, DocumentMeta]:
+    """Every indexed document's metadata, from the service's registry (empty if it has none)."""
+    registry = getattr(getattr(service, "store", None), "registry", None)
+    if registry is None:
+        return {}
+    return {stored.meta.doc_id: stored.meta for stored in registry.documents()}
 
 
 def run_questions(
@@ -128,6 +180,7 @@ def run_questions(
     selected = {q.id for q in questions}
     answers: dict[str, Answer] = {}
     results: list[QuestionResult] = []
+    metas = document_metas(service)
     capturing = CapturingRetriever(service.retriever)
     service.retriever = capturing
     try:
@@ -150,7 +203,7 @@ def run_questions(
         for q in questions:
             answer, elapsed = ask(q)
             passages = capturing.last.passages if capturing.last is not None else []
-            result = score_question(q, answer, passages, elapsed)
+            result = score_question(q, answer, passages, elapsed, metas)
             if q.id in selected:
                 results.append(result)
             if on_done:
@@ -169,6 +222,10 @@ METRIC_LABELS = {
     "doc_recall@5": "document recall@5",
     "citation_precision": "citation precision",
     "answer_support": "answer support",
+    "answer_states_finding": "answer states the finding",
+    "sentence_citation_precision": "sentence citation precision",
+    "wrong_place_answers": "wrong-place answers",
+    "wrong_place_rate": "wrong-place rate",
     "false_abstention_rate": "answerable abstained",
     "abstention_precision": "abstention precision",
     "abstention_recall": "abstention recall",
@@ -188,6 +245,7 @@ def summarise(results: list[QuestionResult]) -> dict:
         [r.abstained for r in results], [not r.answerable for r in results]
     )
     has_unanswerable = any(not r.answerable for r in results)
+    placed = [r for r in results if r.wrong_place is not None]
     summary = {
         "questions": len(results),
         "answerable": len(answerable),
@@ -199,6 +257,10 @@ def summarise(results: list[QuestionResult]) -> dict:
         "doc_recall@5": mean(r.doc_recall5 for r in answerable),
         "citation_precision": mean(r.citation_precision for r in answerable),
         "answer_support": mean(float(bool(r.supported)) for r in answerable),
+        "answer_states_finding": mean(float(bool(r.states_finding)) for r in answerable),
+        "sentence_citation_precision": mean(r.sentence_precision for r in results),
+        "wrong_place_answers": sum(1 for r in placed if r.wrong_place),
+        "wrong_place_rate": mean(float(bool(r.wrong_place)) for r in placed),
         "false_abstention_rate": mean(float(r.abstained) for r in answerable),
         "abstention_precision": abstention["precision"] if has_unanswerable else None,
         "abstention_recall": abstention["recall"] if has_unanswerable else None,
@@ -227,6 +289,13 @@ def per_kind(results: list[QuestionResult]) -> dict[str, dict]:
             "answer_support": mean(float(bool(r.supported)) for r in answerable)
             if answerable
             else None,
+            "answer_states_finding": mean(float(bool(r.states_finding)) for r in answerable)
+            if answerable
+            else None,
+            "sentence_citation_precision": mean(r.sentence_precision for r in rows),
+            "wrong_place_rate": mean(
+                float(bool(r.wrong_place)) for r in rows if r.wrong_place is not None
+            ),
             "abstained": mean(float(r.abstained) for r in rows),
             "latency_p50_ms": percentile([r.latency_ms for r in rows], 50),
         }
@@ -243,6 +312,8 @@ def failures(results: list[QuestionResult]) -> list[dict]:
                 problems.append("abstained")
             elif not r.supported:
                 problems.append("answer not supported")
+            elif r.states_finding is False:
+                problems.append("answer text does not state the finding")
             if r.rank is None:
                 problems.append("no key phrase in the retrieved passages")
             elif r.rank > 1:
@@ -251,6 +322,12 @@ def failures(results: list[QuestionResult]) -> list[dict]:
                 problems.append("expected document not retrieved")
         elif not r.abstained:
             problems.append("answered an unanswerable question")
+        if r.sentence_precision is not None and r.sentence_precision < 1:
+            problems.append(
+                f"sentences not in their cited passage ({1 - r.sentence_precision:.0%})"
+            )
+        if r.wrong_place:
+            problems.append(f"cites another place: {', '.join(r.wrong_place_docs)}")
         if problems and not (problems[0].startswith("first key-phrase") and len(problems) == 1):
             rows.append({"id": r.id, "kind": r.kind, "question": r.question, "problems": problems})
     return rows

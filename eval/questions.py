@@ -21,6 +21,7 @@ QUICK_PER_KIND = {
     "paraphrase": 2,
     "fact": 4,
     "followup": 2,
+    "list": 2,
     "unanswerable": 4,
 }
 
@@ -43,6 +44,11 @@ class Question:
     @property
     def has_phrases(self) -> bool:
         return bool(self.key_phrases)
+
+    @property
+    def place(self) -> str | list | None:
+        """The ``place:`` field (a name, or a list for multi-document questions), if any."""
+        return self.extra.get("place")
 
 
 class QuestionFileError(ValueError):

@@ -20,6 +20,9 @@ PER_KIND_COLUMNS = [
     ("doc_hit@5", "doc@5"),
     ("citation_precision", "cite prec"),
     ("answer_support", "support"),
+    ("answer_states_finding", "states"),
+    ("sentence_citation_precision", "sent prec"),
+    ("wrong_place_rate", "wrong place"),
     ("abstained", "abstained"),
     ("latency_p50_ms", "p50 ms"),
 ]
@@ -30,9 +33,16 @@ def fmt(metric: str, value) -> str:
         return "–"
     if metric.endswith("_ms"):
         return f"{value:.0f}"
-    if metric in ("questions", "answerable", "unanswerable"):
+    if metric in ("questions", "answerable", "unanswerable", "wrong_place_answers"):
         return str(int(value))
     return f"{value:.3f}"
+
+
+def set_title(report: dict) -> str:
+    """The subset, after the question set's name when it is not the seed set."""
+    name = report.get("question_set")
+    subset = report.get("subset")
+    return f"{name} set, {subset}" if name and name != "seed" else str(subset)
 
 
 def settings_text(settings: dict | None) -> str:
@@ -55,8 +65,25 @@ def build_report(
         "per_kind": kinds,
         "thresholds": {"breaches": [str(b) for b in breaches], "passed": not breaches},
         "failing_questions": failing,
+        "wrong_place": wrong_place_rows(results),
         "questions": [r.as_dict() for r in results],
     }
+
+
+def wrong_place_rows(results: list) -> list[dict]:
+    """The non-abstained answers that cite a document about another place."""
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "question": r.question,
+            "places": r.places,
+            "place_source": r.place_source,
+            "wrong_docs": r.wrong_place_docs,
+        }
+        for r in results
+        if r.wrong_place
+    ]
 
 
 def overall_table(summary: dict, title: str = "Known-findings evaluation") -> Table:
@@ -86,7 +113,7 @@ def kind_table(kinds: dict[str, dict]) -> Table:
 
 def print_report(report: dict, console: Console | None = None) -> None:
     console = console or Console()
-    console.print(overall_table(report["summary"], f"Known findings: {report.get('subset')}"))
+    console.print(overall_table(report["summary"], f"Known findings: {set_title(report)}"))
     console.print(kind_table(report["per_kind"]))
     failing = report["failing_questions"]
     if failing:
@@ -98,14 +125,16 @@ def print_report(report: dict, console: Console | None = None) -> None:
 def markdown(report: dict) -> str:
     summary = report["summary"]
     lines = [
-        f"# Known-findings evaluation: {report.get('subset')}",
+        f"# Known-findings evaluation: {set_title(report)}",
         "",
         f"- created: {report['created']}",
         f"- commit: {report.get('commit')}",
+        f"- corpus: {report.get('corpus')}",
         f"- questions: {report.get('questions_file')} ({summary['questions']} questions, "
         f"{summary['answerable']} answerable, {summary['unanswerable']} unanswerable)",
         f"- settings: {settings_text(report.get('settings'))}",
-        f"- thresholds: {'passed' if report['thresholds']['passed'] else 'FAILED'}",
+        f"- thresholds: {'passed' if report['thresholds']['passed'] else 'FAILED'}"
+        + (" (report only, no gate)" if report.get("thresholds_report_only") else ""),
         "",
         "| metric | value |",
         "|---|---:|",
@@ -126,6 +155,14 @@ def markdown(report: dict) -> str:
     if report["thresholds"]["breaches"]:
         lines += ["", "## Threshold breaches", ""]
         lines += [f"- {b}" for b in report["thresholds"]["breaches"]]
+    if report.get("wrong_place"):
+        lines += ["", "## Wrong-place answers", ""]
+        for row in report["wrong_place"]:
+            lines.append(
+                f"- **{row['id']}** ({row['kind']}) {row['question']} — asked about "
+                f"{' / '.join(row['places'])} (from {row['place_source']}); cites "
+                f"{', '.join(row['wrong_docs'])}"
+            )
     if report["failing_questions"]:
         lines += ["", "## Questions with problems", ""]
         for row in report["failing_questions"]:
@@ -139,7 +176,15 @@ def markdown(report: dict) -> str:
         "passage is relevant when it contains a key phrase (case, quotes, whitespace and `**` "
         "ignored). Citation precision: share of cited passages with a key phrase or from an "
         "expected document (answered questions only). Answer support: not abstained and a key "
-        "phrase in a cited passage. Abstention: abstained = positive, unanswerable = relevant. "
+        "phrase in a cited passage. Answer states the finding: not abstained and a key phrase in "
+        "the answer text itself (`[n]` markers, bullets, added quote marks and "
+        "'Recommendation N:' labels ignored). Sentence citation precision: share of an "
+        "answer's cited sentences that occur in a passage they cite (a speaker or label before "
+        "': ' and wrapping quote marks ignored), averaged over answered questions. Wrong-place "
+        "rate: share of answered questions with a place (the question file's `place:`, else "
+        "the expected documents' place/organisation) that cite a document whose indexed place "
+        "and organisation match none of them. "
+        "Abstention: abstained = positive, unanswerable = relevant. "
         "Follow-up success: answer support of the second question of each pair. Latency: wall "
         "time of `service.ask`, after one warm-up question.",
         "",
@@ -150,6 +195,8 @@ def markdown(report: dict) -> str:
 def write_reports(report: dict, reports_dir: Path, prefix: str = "eval") -> tuple[Path, Path]:
     reports_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = report.get("question_set")
+    prefix = f"{prefix}-{name}" if name and name != "seed" else prefix
     base = reports_dir / f"{prefix}-{report.get('subset', 'full')}-{stamp}"
     json_path = base.with_suffix(".json")
     md_path = base.with_suffix(".md")

@@ -1,5 +1,6 @@
 """``strategy-assistant eval``: the known-findings questions through the real service, or
-(``--calibrate``) a sweep of the abstain threshold."""
+(``--calibrate``) a sweep of the abstain threshold. ``--set heldout`` runs the held-out set
+(eval/heldout/: its own corpus, report files and report-only thresholds)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ import typer
 from eval.commands.common import err, load_settings, out_console
 
 
-def eval_service(settings, live: bool):
-    """The service to evaluate: by default a private index of ``corpus_dir`` (so uploads to the
-    working index do not move the numbers), rebuilt when the ingest code changes."""
+def eval_service(settings, live: bool, corpus: Path | None = None, set_name: str | None = None):
+    """The service to evaluate: by default a private index of ``corpus`` (default
+    ``corpus_dir``; so uploads to the working index do not move the numbers), one per corpus
+    folder, rebuilt when the ingest code changes."""
     from assistant.application.service import AssistantService
     from eval.bench.common import StageProgress
     from eval.bench.index_cache import ingest_code_fingerprint
+    from eval.question_sets import index_folder_name, stale_pattern
 
     if live:
         with err.status("Loading the embedding model and index…"):
@@ -28,18 +31,23 @@ def eval_service(settings, live: bool):
             err.print("[red]The index is empty.[/red] Run `strategy-assistant ingest` first.")
             raise typer.Exit(1)
         return service
+    corpus = Path(corpus or settings.corpus_dir)
+    if not corpus.is_dir():
+        err.print(f"[red]No corpus folder at {corpus}.[/red]")
+        raise typer.Exit(2)
     root = settings.data_dir / "eval"
-    folder = root / f"index-{ingest_code_fingerprint()}"
+    name = index_folder_name(corpus, ingest_code_fingerprint(), set_name)
+    folder = root / name
     if root.exists():
-        for stale in root.glob("index-*"):
+        for stale in root.glob(stale_pattern(name)):
             if stale != folder:
                 shutil.rmtree(stale, ignore_errors=True)
-    eval_settings = settings.model_copy(update={"data_dir": folder})
+    eval_settings = settings.model_copy(update={"data_dir": folder, "corpus_dir": corpus})
     with err.status("Loading the embedding model…"):
         service = AssistantService(eval_settings)
-    progress = StageProgress(f"Indexing {settings.corpus_dir.name}/ for the evaluation")
+    progress = StageProgress(f"Indexing {_shown(corpus)}/ for the evaluation")
     try:
-        report = service.ingest_folder(settings.corpus_dir, progress)
+        report = service.ingest_folder(corpus, progress)
     finally:
         progress.close()
     if report.changed:
@@ -55,8 +63,21 @@ def eval_command(
         str,
         typer.Option(help="quick (~27 questions), full, a kind, or comma-separated ids."),
     ] = "full",
+    question_set: Annotated[
+        str,
+        typer.Option(
+            "--set",
+            help="seed: eval/questions.yaml over corpus/ (gated). heldout: eval/heldout/ "
+            "questions over its own 9-document corpus, own report files, report-only "
+            "thresholds; never used for tuning.",
+        ),
+    ] = "seed",
     questions: Annotated[
-        Path | None, typer.Option(help="Question file (default eval/questions.yaml).")
+        Path | None, typer.Option(help="Question file (default: the set's).")
+    ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(help="Corpus folder to index (default: the set's, else the configured one)."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the JSON report on stdout.")
@@ -85,16 +106,26 @@ def eval_command(
     ] = False,
 ) -> None:
     """Run the known-findings questions through the real service and score the answers."""
+    from eval.question_sets import UnknownSetError, get_set
     from eval.questions import QuestionFileError, load_questions, select
 
     settings = load_settings()
     try:
-        all_questions = load_questions(questions)
+        qset = get_set(question_set)
+        all_questions = load_questions(questions or qset.questions)
         chosen = select(all_questions, subset)
-    except QuestionFileError as exc:
+    except (QuestionFileError, UnknownSetError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    service = eval_service(settings, live)
+    if calibrate and not qset.gate:
+        err.print(f"[red]The {qset.name} set is never used for tuning:[/red] calibrate on seed.")
+        raise typer.Exit(2)
+    if live and (corpus or qset.corpus):
+        err.print("[red]--live evaluates the configured index; it takes no corpus.[/red]")
+        raise typer.Exit(2)
+    service = eval_service(settings, live, corpus or qset.corpus, qset.name)
+    run = {"set": qset, "custom": questions is not None or corpus is not None}
+    run["corpus"] = corpus or qset.corpus or settings.corpus_dir
     try:
         if calibrate:
             code = _calibrate(
@@ -120,6 +151,7 @@ def eval_command(
                 check,
                 live,
                 write_docs,
+                run,
             )
     finally:
         service.close()
@@ -138,6 +170,7 @@ def _evaluate(
     check,
     live,
     write_docs=False,
+    run=None,
 ) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -167,20 +200,32 @@ def _evaluate(
         results = run_questions(service, chosen, done, all_questions)
     summary = summarise(results)
     kinds = per_kind(results)
-    # thresholds are kept per subset name ('full', 'quick'); a custom question file is only
+    # thresholds are kept per subset name ('full', 'quick') for the seed set and one section
+    # per other set ('heldout', report-only); a custom question file or corpus is only
     # checked against a thresholds file given with it
+    from eval.question_sets import get_set
+
+    run = run or {"set": get_set("seed"), "custom": questions is not None}
+    qset, custom = run["set"], run["custom"]
+    gate, report_only = qset.gate, False
     table = load_thresholds(thresholds_path)
-    section_name = subset if subset in table and (thresholds_path or not questions) else None
+    wanted = qset.section_for(subset)
+    section_name = wanted if wanted in table and (thresholds_path or not custom) else None
     section = table.get(section_name) if section_name else None
+    if section is not None and section.get("report_only"):
+        gate, report_only = False, True
     breaches = check_thresholds(summary, section) if section is not None else []
-    if section is None and check:
+    if section is None and check and qset.gate:
         err.print(
             f"[yellow]No thresholds for subset {subset!r}[/yellow] (eval/thresholds.yaml has "
             "'full' and 'quick' for the default question file)."
         )
+    set_name = "custom" if custom else qset.name
     meta = {
+        "question_set": set_name,
         "subset": subset,
-        "questions_file": str(questions or "eval/questions.yaml"),
+        "questions_file": str(questions or _shown(qset.questions)),
+        "corpus": "live index" if live else str(run.get("corpus") or settings.corpus_dir),
         "index": "live" if live else "private corpus index",
         "settings": {
             "retrieval_mode": service.retriever.mode,
@@ -193,6 +238,7 @@ def _evaluate(
             "embedding_model": getattr(service.embeddings, "name", "?"),
         },
         "thresholds_section": section_name,
+        "thresholds_report_only": report_only,
     }
     result = reporting.build_report(summary, kinds, results, failures(results), breaches, meta)
     json_path, md_path = reporting.write_reports(result, settings.reports_dir)
@@ -207,17 +253,31 @@ def _evaluate(
         write_section(
             "Retrieval quality",
             reporting.docs_markdown(result, md_path),
-            sub="Known-findings questions (seed corpus)",
+            sub="Known-findings questions (seed corpus)"
+            if set_name == "seed"
+            else f"Known-findings questions ({set_name} set, report only)",
         )
         err.print("docs/BENCHMARKS.md: known-findings table updated")
     if breaches:
-        err.print(f"[red]{len(breaches)} threshold(s) broken[/red] ({section_name}):")
+        err.print(
+            f"[red]{len(breaches)} threshold(s) broken[/red] ({section_name}"
+            + (", report only: no gate" if not gate else "")
+            + "):"
+        )
         for breach in breaches:
             err.print(f"  - {breach}")
-        return 1 if check else 0
+        return 1 if check and gate else 0
     if section is not None:
         err.print(f"[green]All {section_name} thresholds met.[/green]")
     return 0
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working directory when it is under it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def _calibrate(
