@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from assistant.answering.answerability import Features
 
 _TYPE_NAMES = {
-    "count": "a figure",
-    "amount": "an amount",
-    "percent": "a percentage",
-    "date": "a date",
-    "agent": "a person or organisation",
+    "count": "figure",
+    "amount": "amount",
+    "percent": "percentage",
+    "date": "date",
+    "agent": "person or body",
 }
 
 
@@ -48,7 +48,7 @@ def abstain_text(
     if verdict is not None and not verdict.features.type_ok and verdict.wanted in _TYPE_NAMES:
         return (
             f"The documents don't say: the closest passages give no {_TYPE_NAMES[verdict.wanted]}"
-            " for this. They are listed below so you can check."
+            " that answers this. They are listed below so you can check."
         )
     return (
         "The documents don't say. None of the indexed passages answers this "

@@ -18,7 +18,7 @@ from assistant.answering.llm_answerer import LLMAnswerer
 from assistant.answering.question_type import Shape, list_noun, shape
 from assistant.answering.shaping import merge_answers, sequence_items
 from assistant.answering.unmentioned_terms import unmentioned_terms
-from assistant.application.question_scope import QuestionScope
+from assistant.application.question_scope import QuestionScope, unheld_places
 from assistant.core.errors import NotFoundError, QuestionError
 from assistant.core.filters import SearchFilters, check_filters, unicode_problem
 from assistant.core.lru_cache import LRUCache
@@ -184,7 +184,8 @@ class AskService:
         metas = self.store.document_metas()
         if filters is not None and filters.doc_ids:
             return QuestionScope(scope_of("", metas), metas)
-        return QuestionScope(scope_of(standalone, metas), metas)
+        unheld = unheld_places(standalone, metas, compare=shape(standalone) is Shape.COMPARE)
+        return QuestionScope(scope_of(standalone, metas), metas, unheld)
 
     def _shaped_answer(
         self,
@@ -197,6 +198,8 @@ class AskService:
         """Questions answered by structure rather than by one retrieval: "compare X and Y"
         (one answer per place) and "what are the recommendations of X" (X's own list)."""
         form = shape(standalone)
+        if scope.unheld:
+            return None  # answered (abstained) in answer_items, with the closest passages
         if form is Shape.COMPARE and len(scope.places.names) >= 2:
             parts = []
             for name in scope.places.names:
@@ -243,7 +246,12 @@ class AskService:
         keywords = self.store.keyword_index()
         rarity = keywords.inverse_document_frequencies(sorted(content_words(standalone)))
         verdict = self.extractive.judge(standalone, result, rarity)
-        if not verdict.answerable:
+        if scope is not None and scope.unheld:  # a council the index holds nothing about
+            answer = self.extractive.abstain(question, result, None, verdict)
+            answer.answer = scope.unheld_text()
+            yield answer.answer
+            yield answer
+        elif not verdict.answerable:
             missing = unmentioned_terms(standalone, keywords)
             answer = self.extractive.abstain(question, result, None, verdict, missing)
             if scope is not None and scope.places:

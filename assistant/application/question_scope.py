@@ -7,13 +7,39 @@ from dataclasses import dataclass
 from assistant.answering.composition import document_label
 from assistant.core.filters import SearchFilters
 from assistant.core.models import DocumentMeta
-from assistant.retrieval.place_scope import PlaceScope
+from assistant.retrieval.place_scope import PlaceScope, core_name, name_variants
+from ingest.gazetteer import Gazetteer
+
+
+def _within(name: str, held: set[str]) -> bool:
+    """``name`` is a whole-word part of a name the documents are about."""
+    return bool(name) and any(f" {name} " in f" {h} " for h in held)
+
+
+def unheld_places(
+    question: str, metas: dict[str, DocumentMeta], compare: bool = False
+) -> tuple[str, ...]:
+    """The UK councils (from the gazetteer) a question names that no document is about — when
+    it names no council the documents are about (or, for a comparison, when any one of the
+    councils to compare has no document: a comparison needs both sides)."""
+    named = Gazetteer.load().mentions(question)
+    held = {v for meta in metas.values() for v in name_variants(meta)}
+    unheld: list[str] = []
+    any_held = False
+    for authority, _, surface, _ in named:
+        keys = {core_name(authority.name), core_name(surface), *map(core_name, authority.places)}
+        if keys & held or _within(core_name(surface), held):
+            any_held = True  # ("Manchester" where the documents are Greater Manchester's)
+        elif authority.name not in unheld:
+            unheld.append(authority.name)
+    return tuple(unheld) if compare or not any_held else ()
 
 
 @dataclass
 class QuestionScope:
     places: PlaceScope
     metas: dict[str, DocumentMeta]
+    unheld: tuple[str, ...] = ()  # councils the question names that no document is about
 
     def narrow(
         self, filters: SearchFilters | None, doc_ids: tuple[str, ...] | list[str] | None = None
@@ -33,6 +59,13 @@ class QuestionScope:
             if meta.organisation or meta.place:
                 return meta.organisation or meta.place or name
         return name.title()
+
+    def unheld_text(self) -> str:
+        names = " or ".join(self.unheld)
+        return (
+            f"The documents don't say: none of the indexed documents is about {names}, so "
+            "they cannot answer for it. The closest passages are listed below."
+        )
 
     def holdings(self) -> str:
         """ "For Bristol the documents are: Bristol City Council’s web page “…”." """
