@@ -62,9 +62,20 @@ def ask(body: AskRequest, service: Service) -> Response:
 
 def started_stream(items: Iterator[str | Answer]) -> Iterator[str | Answer]:
     """``items`` with its first piece already produced: retrieval has run by then, so a bad
-    filter or an unavailable index is a JSON error response rather than a broken stream."""
-    first = next(items)
+    filter or an unavailable index is a JSON 422/503 rather than a broken stream. Any other
+    error is left to the stream, which reports it as its documented error event."""
+    try:
+        first = next(items)
+    except (QuestionError, IndexUnavailable):
+        raise
+    except Exception as exc:
+        return _raising(exc)
     return itertools.chain([first], items)
+
+
+def _raising(exc: Exception) -> Iterator[str | Answer]:
+    raise exc
+    yield  # pragma: no cover - makes this a generator
 
 
 def answer_events(items: Iterator[str | Answer]) -> Iterator[str]:
