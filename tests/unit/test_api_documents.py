@@ -88,7 +88,8 @@ def test_pdf_and_docx_uploads_are_recognised_by_content(client):
     assert pdf.json()["doc_id"] == "minutes"
     hits = client.get("/api/v1/search", params={"q": "library learning centres", "doc": "minutes"})
     top = hits.json()["passages"][0]["chunk"]
-    assert "library learning centres" in top["text"] and top["page"] == 2  # pages are kept
+    # pages are kept: the passage runs from page 1 to 2, its second sentence is on page 2
+    assert "library learning centres" in top["text"] and top["sentence_pages"] == [1, 2]
     docx = upload(client, "plan.docx", make_docx())
     assert docx.status_code == 201, docx.text
     # A file without an extension is typed by its content.
