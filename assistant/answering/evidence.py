@@ -17,16 +17,53 @@ from assistant.core.text_match import content_words, overlap
 LEXICAL_WEIGHT = 0.25
 NUMBER_BONUS = 0.1
 NAMED_BONUS = 0.5
-# A sentence about the document itself ("This report provides an update on …") describes it;
-# it states no finding, so it yields to one that does.
+# A sentence about the document itself ("This report provides an update on …", "This paper
+# was commissioned by …") or a heading standing alone describes it; it states no finding, so
+# it yields to one that does.
 SELF_DESCRIPTION_PENALTY = 0.15
 _SELF_DESCRIPTION = re.compile(
     r"^\W*(this|the present|the following)\s+(report|paper|document|section|chapter|briefing|"
-    r"study|survey|review|note|summary|appendix|page)\s+(provides|sets out|set out|describes|"
+    r"study|survey|review|note|summary|appendix|page)\s+((provides|sets out|set out|describes|"
     r"outlines|summarises|summarizes|presents|gives|is|explains|considers|introduces|updates|"
-    r"seeks|aims)\b",
+    r"seeks|aims)\b|(was|were|has been|is being)\s+(commissioned|written|prepared|produced|"
+    r"published|undertaken|funded)\b)",
     re.IGNORECASE,
 )
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "&",
+        "–",
+    ]
+)
+
+
+def heading_like(text: str, title: str = "") -> bool:
+    """A title or heading standing as a sentence ("Cultural and Creative Learning"): no
+    closing punctuation and every longer word capitalised, or the document's own title."""
+    stripped = text.strip().strip("*#").strip()
+    if title and stripped.casefold() == title.strip().casefold():
+        return True
+    if not stripped or stripped[-1] in ".!?:;\"”'’)":
+        return False
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", stripped) if w.lower() not in _SMALL_WORDS]
+    return bool(words) and len(words) <= 12 and all(w[0].isupper() for w in words)
+
+
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|often|big|large)|what (year|date|percentage|proportion|amount|"
     r"number|total|budget|cost)|when)\b",
@@ -62,7 +99,9 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
             score = cosine + LEXICAL_WEIGHT * overlap(words, text)
             if wants_number and _HAS_NUMBER.search(text):
                 score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
-            if _SELF_DESCRIPTION.match(text):
+            if _SELF_DESCRIPTION.match(text) or (
+                chunk.kind != "table" and heading_like(text, passage.document.title)
+            ):
                 score -= SELF_DESCRIPTION_PENALTY
             if result.is_named(passage):
                 score += NAMED_BONUS  # the question asked for this recommendation by number

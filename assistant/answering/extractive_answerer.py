@@ -14,7 +14,12 @@ from assistant.answering.answerability import AnswerabilityModel, features
 from assistant.answering.composition import lead_in, make_citation, render_sentence
 from assistant.answering.evidence import ScoredSentence, evidence_sentences, is_fragment
 from assistant.answering.question_type import Shape, answer_type, list_noun, shape
-from assistant.answering.shaping import figure_first, recommendation_items, select_list
+from assistant.answering.shaping import (
+    expand_intros,
+    figure_first,
+    recommendation_items,
+    select_list,
+)
 from assistant.core.models import Answer, AnswerSentence, Citation, Passage, RetrievalResult
 from assistant.core.profile import CorpusProfile
 
@@ -80,6 +85,7 @@ class ExtractiveAnswerer:
             chosen, as_list = items, True  # "what are the phases …?": the list itself
         else:
             chosen = self._select(scored, result, best, max_sentences or self.max_sentences)
+            chosen = expand_intros(chosen, scored, result)
             chosen = figure_first(chosen, result, answer_type(question), question)
         if not chosen:  # only fragments scored well: nothing quotable, so say so
             return self.abstain(question, result, scored, verdict)

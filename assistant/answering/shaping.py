@@ -11,6 +11,7 @@ from assistant.answering.question_type import AnswerType, has_type
 from assistant.core.models import Answer, AnswerSentence, Citation, Passage, RetrievalResult
 
 MAX_LIST_ITEMS = 10
+INTRO_ITEMS = 4
 _ITEM = re.compile(r"^\s*(?:[-•*]|\(?\d{1,2}[.)]|\(?[a-h][.)])\s+")
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -101,6 +102,32 @@ def select_list(
         if len(items) >= 2:
             return items[:MAX_LIST_ITEMS]
     return None
+
+
+def expand_intros(
+    chosen: list[ScoredSentence], scored: list[ScoredSentence], result: RetrievalResult
+) -> list[ScoredSentence]:
+    """A chosen sentence that introduces what follows ("Partners raised three concerns:")
+    brings the items it introduces, up to INTRO_ITEMS, so the answer states them."""
+    by_span = {(s.passage_index, s.sentence_index): s for s in scored}
+    taken = {(s.passage_index, s.sentence_index) for s in chosen}
+    expanded: list[ScoredSentence] = []
+    for sentence in chosen:
+        expanded.append(sentence)
+        chunk = result.passages[sentence.passage_index].chunk
+        if not chunk.text[sentence.span[0] : sentence.span[1]].rstrip().endswith(":"):
+            continue
+        for offset in range(1, INTRO_ITEMS + 1):
+            key = (sentence.passage_index, sentence.sentence_index + offset)
+            follower = by_span.get(key)
+            if follower is None or key in taken:
+                break
+            text = chunk.text[follower.span[0] : follower.span[1]]
+            if offset > 1 and not is_item(text):
+                break
+            expanded.append(follower)
+            taken.add(key)
+    return expanded
 
 
 def figure_first(

@@ -200,7 +200,7 @@ class AskService:
         form = shape(standalone)
         if scope.unheld:
             return None  # answered (abstained) in answer_items, with the closest passages
-        if form is Shape.COMPARE and len(scope.places.names) >= 2:
+        if len(scope.places.names) >= 2:  # "compare X and Y", "how have X and Y …"
             parts = []
             for name in scope.places.names:
                 narrowed = scope.narrow(filters, scope.places.documents[name])
