@@ -11,7 +11,32 @@ from rich.console import Console
 
 from assistant.core.settings import Settings
 
+PLUGIN_GROUP = "strategy_assistant.commands"
+
+
+class _WithPluginCommands(typer.core.TyperGroup):
+    """The app's command group, plus the commands of installed plug-ins (``eval`` and ``bench``
+    come from the ``eval`` package this way, see pyproject.toml): every entry point of
+    ``PLUGIN_GROUP`` is called with a typer app when the CLI runs, never when this module is
+    imported, so the product does not import them. A broken plug-in is a warning on stderr."""
+
+    def __init__(self, **attrs) -> None:
+        super().__init__(**attrs)
+        from importlib.metadata import entry_points
+
+        plugins = typer.Typer()
+        for entry in entry_points(group=PLUGIN_GROUP):
+            try:
+                entry.load()(plugins)
+            except Exception as exc:  # a plug-in's bug must not take the product CLI down
+                err.print(f"[yellow]warning:[/yellow] commands of {entry.value} not loaded: {exc}")
+        if plugins.registered_commands or plugins.registered_groups:
+            for name, command in typer.main.get_group(plugins).commands.items():
+                self.commands.setdefault(name, command)
+
+
 app = typer.Typer(
+    cls=_WithPluginCommands,
     add_completion=False,
     no_args_is_help=True,
     help="Cited answers over local-government strategy documents.",
@@ -182,33 +207,6 @@ def serve(
     application = create_server(settings)
     err.print(f"Serving on http://{host}:{port}  (API docs /docs, web UI /ui)")
     uvicorn.run(application, host=host, port=port, log_level="info")
-
-
-PLUGIN_GROUP = "strategy_assistant.commands"
-
-
-class _WithPluginCommands(typer.core.TyperGroup):
-    """The app's command group, plus the commands of installed plug-ins (``eval`` and ``bench``
-    come from the ``eval`` package this way, see pyproject.toml): every entry point of
-    ``PLUGIN_GROUP`` is called with a typer app when the CLI runs, never when this module is
-    imported, so the product does not import them. A broken plug-in is a warning on stderr."""
-
-    def __init__(self, **attrs) -> None:
-        super().__init__(**attrs)
-        from importlib.metadata import entry_points
-
-        plugins = typer.Typer()
-        for entry in entry_points(group=PLUGIN_GROUP):
-            try:
-                entry.load()(plugins)
-            except Exception as exc:  # a plug-in's bug must not take the product CLI down
-                err.print(f"[yellow]warning:[/yellow] commands of {entry.value} not loaded: {exc}")
-        if plugins.registered_commands or plugins.registered_groups:
-            for name, command in typer.main.get_group(plugins).commands.items():
-                self.commands.setdefault(name, command)
-
-
-app.info.cls = _WithPluginCommands  # typer builds the group from this class when it runs
 
 
 def main() -> None:
