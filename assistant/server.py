@@ -1,7 +1,9 @@
 """The one server module: the HTTP API and the web UI mounted on it, over one service.
 
 The top edge: it imports the API and the UI, which never import each other. ``serve`` runs
-``create_server``; tests that need only the API use ``assistant.api.app.create_app``.
+``create_server``; tests that need only the API use ``assistant.api.app.create_app``. The UI is
+mounted inside the API app, so the API's key check (``assistant.api.security``) guards every
+/ui path too: with a key set, a browser signs in at /login first.
 """
 
 from __future__ import annotations

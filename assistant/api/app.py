@@ -5,7 +5,8 @@ tests pass their own service. Endpoints are synchronous ``def`` functions, so Fa
 in its thread pool and a slow answer never blocks the event loop.
 
 Middleware, outermost first: CORS (only when origins are configured; it answers preflight
-requests), the API key check (only when a key is configured), the request body limit.
+requests), the API key check (only when a key is configured; with the UI enabled it also admits
+the web UI's session cookie under /ui and adds the /login form), the request body limit.
 """
 
 from __future__ import annotations
@@ -23,11 +24,17 @@ from assistant.api import (
     routes_documents,
     routes_feedback,
     routes_health,
+    routes_login,
     routes_metadata,
     routes_openai,
 )
 from assistant.api.errors import install_error_handlers
-from assistant.api.security import ApiKeyMiddleware, BodyLimitMiddleware, body_limit_for
+from assistant.api.security import (
+    ApiKeyMiddleware,
+    BodyLimitMiddleware,
+    SessionTokens,
+    body_limit_for,
+)
 from assistant.application.service import AssistantService
 from assistant.core.settings import Settings
 
@@ -43,8 +50,8 @@ answer says so (`abstained: true`) and lists the closest passages.
 * `/health` — readiness, never needs the API key.
 
 When the server has an API key (`ASSISTANT_API_KEY`), send it as `Authorization: Bearer KEY`
-or `X-API-Key: KEY`; only `/health` and the web UI (`/ui`, which a browser cannot add a header
-to) stay open. Errors are JSON: `{"error": {"code": ..., "message": ...}}`."""
+or `X-API-Key: KEY`; only `/health` stays open. The web UI (`/ui`) asks a browser to sign in at
+`/login` with the same key. Errors are JSON: `{"error": {"code": ..., "message": ...}}`."""
 
 
 def create_app(
@@ -76,11 +83,16 @@ def create_app(
     for module in (routes_health, routes_ask, routes_documents, routes_feedback, routes_openai):
         app.include_router(module.router)
     app.include_router(routes_metadata.router)  # PATCH /api/v1/documents/{doc_id}
+    sessions = None
+    if settings.api_key and settings.ui_enabled:
+        sessions = SessionTokens(settings.api_key, settings.ui_session_hours * 3600)
+        app.include_router(routes_login.router)
+    app.state.sessions = sessions
 
     # add_middleware wraps: the last added runs first.
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit_for(settings.max_upload_bytes))
     if settings.api_key:
-        app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key)
+        app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, sessions=sessions)
         _document_api_key(app)
     if settings.cors_origins:
         app.add_middleware(

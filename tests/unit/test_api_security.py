@@ -77,11 +77,13 @@ def test_health_is_open_and_nothing_was_deleted_without_the_key(keyed):
     assert health.status_code == 200 and health.json()["documents"] == 5
 
 
-def test_the_web_ui_mount_path_is_left_to_the_ui(keyed):
-    # Documented choice: the UI (mounted at /ui when enabled) cannot send a header, so the key
-    # check skips it; with the UI disabled the path simply does not exist.
-    assert keyed.get("/ui/").status_code == 404
+def test_the_web_ui_paths_need_the_key_too(keyed):
+    # Issue 12: /ui used to be skipped by the key check. Now it needs the key (or, with the
+    # UI enabled, a sign-in: tests/unit/test_ui_auth.py), even where nothing is mounted.
+    assert keyed.get("/ui/").status_code == 401
+    assert keyed.get("/ui/gradio_api/upload").status_code == 401
     assert keyed.get("/uix").status_code == 401
+    assert keyed.get("/login").status_code == 401  # no sign-in page when the UI is off
 
 
 def test_keys_are_compared_in_constant_time(keyed, monkeypatch):
