@@ -207,6 +207,8 @@ button.sa-link:hover { text-decoration: underline; background: none; }
 .sa-msg { padding: .5em .75em; border-radius: 6px; margin: .25em 0; }
 .sa-msg-error { border-left: 4px solid #dc2626; background: rgba(220, 38, 38, .08); }
 .sa-msg-ok { border-left: 4px solid #16a34a; background: rgba(22, 163, 74, .08); }
+.sa-msg-warning { border-left: 4px solid #d97706; background: rgba(217, 119, 6, .1); }
+.sa-signout { text-align: right; font-size: .9em; }
 .sa-msg-info { color: var(--body-text-color-subdued); }
 .sa-empty { color: var(--body-text-color-subdued); }
 @media (max-width: 640px) {

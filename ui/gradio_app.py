@@ -10,6 +10,7 @@ from __future__ import annotations
 import gradio as gr
 from fastapi import FastAPI, Response
 
+from assistant.application.documents import Caller
 from assistant.application.service import AssistantService
 from ui import assets, handlers, render, render_views, uploads
 from ui.tabs import build_ask_tab, build_compare_tab, build_library_tab, filter_accordion
@@ -52,6 +53,12 @@ def build_ui(service: AssistantService) -> gr.Blocks:
                 library = build_library_tab(service)
             with gr.Tab("Compare", id="compare"):
                 compare = build_compare_tab(service)
+        if service.settings.api_key:  # signed in through /login (assistant.api.routes_login)
+            gr.HTML(
+                '<p class="sa-signout"><a href="/logout">Sign out</a></p>',
+                js_on_load=None,
+                elem_id="sa-signout",
+            )
 
         def open_source(evt: gr.EventData):
             data = getattr(evt, "_data", None) or {}
@@ -93,28 +100,52 @@ def build_ui(service: AssistantService) -> gr.Blocks:
         ]
         demo.load(refresh, ask.filter_inputs, refresh_outputs, show_progress="hidden")
 
-        def upload(path: str | None, *filter_values):
+        unchanged = [gr.skip()] * len(refresh_outputs)
+
+        def upload(path: str | None, replace: bool, request: gr.Request | None, filter_values):
+            """Add the file; when its name is another document's, ask before replacing it."""
+            hidden = gr.Row(visible=False)
             if not path:
                 status = render.message("Choose a file to add first.", "error")
-                return (status, gr.skip(), gr.skip(), *[gr.skip()] * len(refresh_outputs))
+                return (status, gr.skip(), gr.skip(), hidden, *unchanged)
             with open(path, "rb") as handle:
                 data = handle.read()
-            result = uploads.upload_document(service, data, path)
+            client = request.client.host if request is not None and request.client else None
+            caller = Caller(via="ui", client=client)
+            result = uploads.upload_document(service, data, path, replace, caller)
+            if result.conflict:
+                status = render.message(result.message, "warning")
+                return (status, gr.skip(), gr.skip(), gr.Row(visible=True), *unchanged)
             status = render.message(result.message, "ok" if result.ok else "error")
             if not result.ok:
-                return (status, gr.skip(), gr.skip(), *[gr.skip()] * len(refresh_outputs))
+                return (status, gr.skip(), gr.skip(), hidden, *unchanged)
             outline = handlers.document_outline(service, result.doc_id)
             refreshed = list(refresh(*filter_values))
             refreshed[refresh_outputs.index(library.doc_pick)] = gr.Dropdown(
                 choices=handlers.choices(service)["documents"], value=result.doc_id
             )
-            return (status, None, outline, *refreshed)
+            return (status, None, outline, hidden, *refreshed)
 
-        library.add.click(
-            upload,
-            [library.file, *ask.filter_inputs],
-            [library.status, library.file, library.detail, *refresh_outputs],
-        )
+        def add(path: str | None, request: gr.Request, *filter_values):
+            return upload(path, False, request, filter_values)
+
+        def replace(path: str | None, request: gr.Request, *filter_values):
+            return upload(path, True, request, filter_values)
+
+        def keep():
+            return render.message("Nothing was changed.", "ok"), gr.Row(visible=False)
+
+        upload_outputs = [
+            library.status,
+            library.file,
+            library.detail,
+            library.confirm,
+            *refresh_outputs,
+        ]
+        library.add.click(add, [library.file, *ask.filter_inputs], upload_outputs)
+        library.replace.click(replace, [library.file, *ask.filter_inputs], upload_outputs)
+        library.keep.click(keep, None, [library.status, library.confirm], queue=False)
+        library.file.change(lambda: gr.Row(visible=False), None, library.confirm, queue=False)
     # Several staff can ask at once: the service is thread-safe (the model call is serialised).
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo

@@ -192,5 +192,5 @@ def meta_line(meta: DocumentMeta) -> str:
 
 def message(text: str, kind: str = "info") -> str:
     """A status line; errors are announced to screen readers."""
-    role = "alert" if kind == "error" else "status"
+    role = "alert" if kind in ("error", "warning") else "status"
     return f'<div class="sa-msg sa-msg-{kind}" role="{role}">{escape(text, quote=False)}</div>'

@@ -52,6 +52,9 @@ class LibraryTab:
     file: gr.File
     add: gr.Button
     status: gr.HTML
+    confirm: gr.Row  # shown when the file would replace a document of the same name
+    replace: gr.Button
+    keep: gr.Button
 
 
 @dataclass
@@ -247,6 +250,9 @@ def build_library_tab(service: AssistantService) -> LibraryTab:
             )
             add = gr.Button("Add to library", variant="primary")
             status = gr.HTML(js_on_load=None, elem_id="sa-upload-status")
+            with gr.Row(visible=False, elem_id="sa-upload-confirm") as confirm:
+                replace = gr.Button("Replace it with this file", variant="stop")
+                keep = gr.Button("Keep the existing document", variant="secondary")
         with gr.Tab("Edit details"):
             metadata_form.build_metadata_form(service, table)
 
@@ -258,7 +264,9 @@ def build_library_tab(service: AssistantService) -> LibraryTab:
     doc_pick.change(
         lambda d: handlers.document_outline(service, d), doc_pick, detail, show_progress="hidden"
     )
-    return LibraryTab(table, doc_pick, detail, recommendations, file, add, status)
+    return LibraryTab(
+        table, doc_pick, detail, recommendations, file, add, status, confirm, replace, keep
+    )
 
 
 def build_compare_tab(service: AssistantService) -> CompareTab:

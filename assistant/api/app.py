@@ -21,6 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from assistant.api import (
     routes_ask,
+    routes_audit,
     routes_documents,
     routes_feedback,
     routes_health,
@@ -45,7 +46,8 @@ documents. Every sentence of an answer ends with `[n]`, a citation to the exact 
 (document, section, page, character offsets) it came from; when the documents don't answer, the
 answer says so (`abstained: true`) and lists the closest passages.
 
-* `/api/v1/...` — ask (JSON or server-sent events), search, documents, passages, feedback.
+* `/api/v1/...` — ask (JSON or server-sent events), search, documents, passages, feedback,
+  the audit trail of document changes.
 * `/v1/chat/completions`, `/v1/models` — OpenAI-compatible facade (model `strategy-assistant`).
 * `/health` — readiness, never needs the API key.
 
@@ -80,7 +82,15 @@ def create_app(
     app.state.settings = settings
     app.state.service = service
     install_error_handlers(app, settings.max_question_chars)
-    for module in (routes_health, routes_ask, routes_documents, routes_feedback, routes_openai):
+    routers = (
+        routes_health,
+        routes_ask,
+        routes_documents,
+        routes_feedback,
+        routes_audit,
+        routes_openai,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.include_router(routes_metadata.router)  # PATCH /api/v1/documents/{doc_id}
     sessions = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 
 from assistant.api.deps import get_service, get_settings
 from assistant.api.errors import ApiError
@@ -17,6 +17,7 @@ from assistant.api.schemas import (
     RecommendationList,
     UploadResponse,
 )
+from assistant.application.documents import Caller, NameConflict
 from assistant.application.service import AssistantService
 from assistant.core.settings import Settings
 from assistant.core.views import DocumentDetail, PassageView
@@ -36,6 +37,11 @@ def _read_limited(upload: UploadFile, limit: int) -> bytes:
             limit_bytes=limit,
         )
     return data
+
+
+def api_caller(request: Request) -> Caller:
+    """The audit trail's "who": this edge and the client's address as the server saw it."""
+    return Caller(via="api", client=request.client.host if request.client else None)
 
 
 @router.get("/documents", response_model=DocumentList, summary="Every indexed document")
@@ -69,21 +75,56 @@ def get_document_text(doc_id: DocId, service: Service) -> DocumentText:
     response_model=UploadResponse,
     status_code=201,
     responses={
-        200: {"model": UploadResponse, "description": "Already indexed (unchanged/duplicate)"},
+        200: {
+            "model": UploadResponse,
+            "description": "Replaced (updated), or already indexed (unchanged/duplicate)",
+        },
+        409: {
+            "model": ErrorResponse,
+            "description": "A different document already has this name (the error's doc_id); "
+            "send replace=true to replace it. Or another change of it is running.",
+        },
         415: {"model": ErrorResponse, "description": "Not a supported document type"},
     },
     summary="Upload and index one document (.txt .md .pdf .docx .html)",
 )
 def upload_document(
+    request: Request,
     service: Service,
     settings: Annotated[Settings, Depends(get_settings)],
     response: Response,
     file: Annotated[UploadFile, File(description="One document; its type is checked by content.")],
+    replace: Annotated[
+        bool,
+        Form(description="Replace the document already indexed under this name (else 409)."),
+    ] = False,
+    replace_query: Annotated[
+        bool, Query(alias="replace", description="The same as the form field.")
+    ] = False,
+    metadata: Annotated[
+        str | None,
+        Form(
+            description="JSON object of title, short_name, organisation, place, date (YYYY, "
+            'YYYY-MM or YYYY-MM-DD), kind, summary; e.g. {"title": "Leeds skills plan"}. When '
+            "replacing, these override the kept metadata (null clears a field)."
+        ),
+    ] = None,
 ) -> UploadResponse:
     """Ingests incrementally: re-uploading the same content is a no-op, and content already
-    indexed under another name is reported as a duplicate, never indexed twice."""
+    indexed under another name is reported as a duplicate, never indexed twice. A different
+    document under a name already in the library is refused with 409 unless ``replace=true``;
+    a replacement keeps the document's curated metadata unless new metadata is sent."""
     data = _read_limited(file, settings.max_upload_bytes)
-    outcome = service.add_upload(data, file.filename)
+    try:
+        outcome = service.add_upload(
+            data,
+            file.filename,
+            replace=replace or replace_query,
+            metadata=metadata or None,
+            caller=api_caller(request),
+        )
+    except NameConflict as exc:
+        raise ApiError(409, exc.code, str(exc), doc_id=exc.doc_id, title=exc.title) from None
     if outcome.status != "added":
         response.status_code = 200
     response.headers["Location"] = f"/api/v1/documents/{outcome.doc_id}"
@@ -101,8 +142,8 @@ def upload_document(
     responses=NOT_FOUND,
     summary="Remove a document from every index",
 )
-def delete_document(doc_id: DocId, service: Service) -> dict[str, str]:
-    service.delete_document(doc_id)
+def delete_document(doc_id: DocId, request: Request, service: Service) -> dict[str, str]:
+    service.delete_document(doc_id, api_caller(request))
     return {"doc_id": doc_id, "status": "deleted"}
 
 

@@ -1,4 +1,10 @@
-"""Thumbs up/down and comments on answers, kept in SQLite under the data folder."""
+"""Feedback on answers and the audit trail of document changes, in one SQLite file.
+
+Both are append-only: thumbs up/down and comments on answers (``FeedbackStore``), and every
+upload, replace and delete with its time, client, document id, content hash and result
+(``AuditLog``, ``FeedbackStore.audit``). Councils answer for what their tools said and when; the
+audit says which version of a document was in the index at a given time.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +32,101 @@ class FeedbackRecord(FeedbackIn):
     created_at: str
 
 
+AuditAction = Literal["upload", "replace", "delete"]
+
+
+class AuditRecord(BaseModel):
+    """One attempted change to the library, whatever its result."""
+
+    id: int
+    at: str = Field(description="UTC time, ISO 8601 with milliseconds.")
+    action: AuditAction
+    via: str = Field(description="api, ui or cli.")
+    client: str | None = Field(None, description="The client's address, as the server saw it.")
+    doc_id: str | None = None
+    file_name: str | None = None
+    content_hash: str | None = Field(
+        None,
+        description="SHA-256 of the uploaded (or deleted) bytes; chunk ids carry its first 12 "
+        "characters, so an answer's citations name the version they came from.",
+    )
+    result: str = Field(description="added, updated, unchanged, duplicate, deleted, or the error.")
+    status: int = Field(description="The HTTP status the request was answered with.")
+    detail: str | None = None
+
+
+class AuditLog:
+    """Append-only audit trail of document changes, in the feedback store's SQLite file."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.Lock) -> None:
+        self._conn = conn
+        self._lock = lock
+        with self._lock:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                "at TEXT NOT NULL, action TEXT NOT NULL, via TEXT NOT NULL, client TEXT, "
+                "doc_id TEXT, file_name TEXT, content_hash TEXT, result TEXT NOT NULL, "
+                "status INTEGER NOT NULL, detail TEXT)"
+            )
+            self._conn.commit()
+
+    def record(
+        self,
+        action: AuditAction,
+        *,
+        result: str,
+        status: int,
+        via: str = "api",
+        client: str | None = None,
+        doc_id: str | None = None,
+        file_name: str | None = None,
+        content_hash: str | None = None,
+        detail: str | None = None,
+    ) -> AuditRecord:
+        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        row = (at, action, via, client, doc_id, file_name, content_hash, result, status, detail)
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT INTO audit (at, action, via, client, doc_id, file_name, content_hash, "
+                "result, status, detail) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                row,
+            )
+            self._conn.commit()
+        fields = dict(zip(_AUDIT_FIELDS[1:], row, strict=True))
+        return AuditRecord(id=int(cursor.lastrowid), **fields)
+
+    def list(
+        self, limit: int = 100, offset: int = 0, doc_id: str | None = None
+    ) -> list[AuditRecord]:
+        """Newest first; only one document's entries when ``doc_id`` is given."""
+        where, args = ("WHERE doc_id = ? ", [doc_id]) if doc_id else ("", [])
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {', '.join(_AUDIT_FIELDS)} FROM audit {where}"
+                "ORDER BY id DESC LIMIT ? OFFSET ?",
+                (*args, limit, offset),
+            ).fetchall()
+        return [AuditRecord(**dict(zip(_AUDIT_FIELDS, r, strict=True))) for r in rows]
+
+
+_AUDIT_FIELDS = (
+    "id",
+    "at",
+    "action",
+    "via",
+    "client",
+    "doc_id",
+    "file_name",
+    "content_hash",
+    "result",
+    "status",
+    "detail",
+)
+
+
 class FeedbackStore:
-    """Append-only feedback log; safe to share between threads."""
+    """Append-only feedback log (and, as ``audit``, the audit trail); safe to share between
+    threads."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -39,6 +138,7 @@ class FeedbackStore:
             "chunk_ids TEXT NOT NULL, created_at TEXT NOT NULL)"
         )
         self._conn.commit()
+        self.audit = AuditLog(self._conn, self._lock)
 
     def add(self, item: FeedbackIn) -> FeedbackRecord:
         created = datetime.now(UTC).isoformat(timespec="seconds")

@@ -18,7 +18,7 @@ from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.llm_answerer import LLMAnswerer
 from assistant.application.ask_service import EMPTY_INDEX_ANSWER, AskService
 from assistant.application.components import Components
-from assistant.application.documents import DocumentService, UploadOutcome
+from assistant.application.documents import CLI, Caller, DocumentService, UploadOutcome
 from assistant.application.health import health_of
 from assistant.application.library import Library
 from assistant.application.metadata import MetadataService
@@ -63,7 +63,9 @@ class AssistantService:
         self.asking = AskService(settings, self.store, parts.retriever, parts.extractive, parts.llm)
         self.library = Library(self.store)
         self.metadata = MetadataService(self.store)
-        self.writes = DocumentService(self.store, self.pipeline, settings.max_upload_bytes)
+        self.writes = DocumentService(
+            self.store, self.pipeline, settings.max_upload_bytes, parts.feedback.audit
+        )
 
     # The answering parts live in ``AskService``; these let tests and the evaluation swap one
     # (e.g. a retriever that records its results) without reaching inside.
@@ -166,11 +168,21 @@ class AssistantService:
     def upload(self, data: bytes, file_name: str, suffix: str) -> tuple[IngestReport, str | None]:
         return self.writes.upload(data, file_name, suffix)
 
-    def add_upload(self, data: bytes, raw_name: str | None) -> UploadOutcome:
-        return self.writes.add_upload(data, raw_name)
+    def add_upload(
+        self,
+        data: bytes,
+        raw_name: str | None,
+        *,
+        replace: bool = False,
+        metadata: dict | str | None = None,
+        caller: Caller = CLI,
+    ) -> UploadOutcome:
+        return self.writes.add_upload(
+            data, raw_name, replace=replace, metadata=metadata, caller=caller
+        )
 
-    def delete_document(self, doc_id: str) -> None:
-        self.writes.delete(doc_id)
+    def delete_document(self, doc_id: str, caller: Caller = CLI) -> None:
+        self.writes.delete(doc_id, caller)
 
     def edit_document(self, doc_id: str, changes: dict[str, str | None]) -> DocumentSummary:
         """Change a document's metadata (None undoes an edit); kept across re-ingests."""

@@ -4,15 +4,19 @@ A file's name is not trusted: ``sniff_suffix`` decides what the bytes are. A bin
 (PDF, .docx) must be what its name says; among the text formats the content decides (a
 ``.txt`` whose content is an HTML page is read as HTML, an HTML fragment named ``.html`` as
 HTML, Markdown by its name). Every refusal says what to do next and carries the HTTP status
-that fits it.
+that fits it. Metadata sent with an upload (``check_metadata``) is checked here too.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import PurePosixPath
+from typing import Any
 
+from assistant.application.metadata import check_changes
 from assistant.core.errors import UploadRefused
 from ingest.loaders import SUPPORTED_SUFFIXES, sniff_suffix
+from ingest.manifest import EDITABLE
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 _BINARY_KINDS = {".pdf": "PDF", ".docx": "Word (.docx) file"}
@@ -85,3 +89,32 @@ def check_upload(data: bytes, raw_name: str | None, max_bytes: int) -> tuple[str
     if not PurePosixPath(name).suffix:
         name += suffix
     return name, suffix
+
+
+def check_metadata(metadata: Any) -> dict[str, str | None]:
+    """Metadata sent with an upload (a dict, or its JSON text), checked by the same rules as a
+    metadata edit (``metadata.check_changes``: the editable fields only, ISO dates, lengths;
+    ``None`` or blank means "no curated value": it is read from the document again). Raises
+    ``UploadRefused`` (422, ``invalid_metadata``) naming what is wrong."""
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            metadata = None
+    if not isinstance(metadata, dict):
+        raise UploadRefused(
+            422,
+            "invalid_metadata",
+            'metadata must be a JSON object, e.g. {"title": "Leeds skills plan"}; fields: '
+            f"{', '.join(EDITABLE)}.",
+        )
+    for field, value in metadata.items():
+        try:
+            str(field).encode("utf-8")
+            if isinstance(value, str):
+                value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UploadRefused(
+                422, "invalid_metadata", f"metadata {field!r} is not valid Unicode text."
+            ) from None
+    return check_changes(metadata)

@@ -68,10 +68,18 @@ def test_reupload_is_a_no_op_and_same_content_is_never_indexed_twice(client):
     assert client.get("/health").json()["chunks"] == chunks_before
 
 
-def test_changed_content_under_the_same_name_updates(client):
+def test_changed_content_under_the_same_name_updates_only_when_asked_to_replace(client):
+    # Issue 12: a different file under an existing name used to replace it silently.
     upload(client, "leeds-skills.txt", LEEDS)
     changed = LEEDS.replace(b"2030", b"2028")
-    response = upload(client, "leeds-skills.txt", changed)
+    refused = upload(client, "leeds-skills.txt", changed)
+    assert refused.status_code == 409 and refused.json()["error"]["doc_id"] == "leeds-skills"
+    assert "2030" in client.get("/api/v1/documents/leeds-skills/text").json()["text"]
+    response = client.post(
+        "/api/v1/documents",
+        files={"file": ("leeds-skills.txt", changed, "application/octet-stream")},
+        data={"replace": "true"},
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "updated"
     text = client.get("/api/v1/documents/leeds-skills/text").json()["text"]

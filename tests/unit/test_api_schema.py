@@ -16,6 +16,7 @@ from schemathesis import GenerationMode
 
 from assistant.api import (
     routes_ask,
+    routes_audit,
     routes_documents,
     routes_feedback,
     routes_health,
@@ -33,6 +34,7 @@ ROUTES = [
         routes_documents,
         routes_metadata,
         routes_feedback,
+        routes_audit,
         routes_openai,
     )
     for route in module.router.routes
