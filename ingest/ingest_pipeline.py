@@ -19,6 +19,7 @@ from assistant.core.errors import IngestError, UnreadableDocumentError
 from assistant.core.models import SourceDocument
 from assistant.index.embeddings import encode_texts
 from assistant.index.index_store import IndexStore
+from ingest.archives import ArchiveLimits
 from ingest.documents import (
     IngestReport,
     PreparedDocument,
@@ -45,11 +46,13 @@ class IngestPipeline:
         embeddings,
         chunk_max_chars: int,
         max_file_bytes: int = 50 * 1024 * 1024,
+        archive_limits: ArchiveLimits | None = None,
     ) -> None:
         self.store = store
         self.embeddings = embeddings
         self.chunker = StructuredChunker(chunk_max_chars)
         self.max_file_bytes = max_file_bytes
+        self.archive_limits = archive_limits or ArchiveLimits.defaults()
         model = getattr(embeddings, "name", type(embeddings).__name__)
         self.signature = f"chunker-{CHUNKER_VERSION}:{chunk_max_chars}:{model}"
 
@@ -199,7 +202,7 @@ class IngestPipeline:
             report.duplicates[name] = owner
             report.skipped.append((name, f"same content as indexed document {owner}"))
             return None
-        loaded = load_bytes(data, suffix, name)
+        loaded = load_bytes(data, suffix, name, self.archive_limits)
         edits = registry.metadata_edits(doc_id)  # a user's edits outlive every re-ingest
         meta = build_meta(entry, name, loaded.text, source, data=data, edits=edits)
         meta.doc_id = doc_id

@@ -2,18 +2,25 @@
 
 Every loader returns plain text in one convention the chunker understands: markdown-style
 ``#`` headings, ``- `` list items, tab-separated table rows, and a page list for PDFs.
+
+Text files are read as UTF-8 or UTF-16, with or without a BOM (``ingest.text_encoding``). A
+.docx is a zip archive: how far it would expand is checked against ``ArchiveLimits`` before
+anything in it is decompressed (``ingest.archives``).
 """
 
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.core.errors import UnreadableDocumentError
 from assistant.core.normalise import normalise_text
+from ingest.archives import ZIP_SUFFIXES, ArchiveLimits, check_archive
 from ingest.html_loader import load_html
 from ingest.pdf_loader import load_pdf
+from ingest.text_encoding import BOMS, decode_text, decode_utf16_head, utf16_without_bom
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
 
@@ -26,22 +33,27 @@ class LoadedText:
     page_starts: list[int] = field(default_factory=list)
 
 
-def load_bytes(data: bytes, suffix: str, name: str) -> LoadedText:
+def load_bytes(
+    data: bytes, suffix: str, name: str, limits: ArchiveLimits | None = None
+) -> LoadedText:
     """Extract normalised text from ``data`` whose format is given by ``suffix``.
 
-    Raises ``UnreadableDocumentError`` with a message that names the file and says what to do.
+    Raises ``UnreadableDocumentError`` with a message that names the file and says what to do
+    (``ArchiveTooLargeError``, one of them, for an archive that would expand past ``limits``).
     """
     suffix = suffix.lower()
     if not data.strip():
         raise UnreadableDocumentError(f"{name}: the file is empty; nothing to index.")
+    if suffix in ZIP_SUFFIXES:
+        check_archive(data, name, limits or ArchiveLimits.defaults())
     if suffix in (".txt", ".md", ".markdown"):
-        loaded = LoadedText(_decode_text(data, name))
+        loaded = LoadedText(decode_text(data, name))
     elif suffix == ".pdf":
         loaded = LoadedText(*load_pdf(data, name))
     elif suffix == ".docx":
         loaded = LoadedText(_load_docx(data, name))
     elif suffix in (".html", ".htm"):
-        loaded = LoadedText(load_html(_decode_text(data, name)))
+        loaded = LoadedText(load_html(decode_text(data, name)))
     else:
         raise UnreadableDocumentError(
             f"{name}: unsupported file type '{suffix}'; supported: {', '.join(SUPPORTED_SUFFIXES)}."
@@ -68,29 +80,16 @@ def sniff_suffix(data: bytes) -> str | None:
         return ".pdf"
     if head.startswith(b"PK\x03\x04"):
         return ".docx" if b"word/" in data[:65536] or b"[Content_Types].xml" in data else None
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(BOMS) or utf16_without_bom(data):
+        text_head = decode_utf16_head(data).lstrip().lower()[:512]
+        html = text_head.startswith(("<!doctype html", "<html")) or "<body" in text_head
+        return ".html" if html else ".txt"
+    if b"\x00" in data[:8192]:
         return None
     lowered = head[:512].lower()
     if lowered.startswith((b"<!doctype html", b"<html")) or b"<body" in lowered:
         return ".html"
     return ".txt"
-
-
-def _decode_text(data: bytes, name: str) -> str:
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableDocumentError(f"{name}: looks binary (NUL bytes), not text; skipped.")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise UnreadableDocumentError(f"{name}: invalid UTF-16 text ({exc}).") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableDocumentError(
-            f"{name}: not valid UTF-8 (byte {exc.start}); re-save it as UTF-8, e.g. "
-            f"`iconv -f cp1252 -t utf-8 '{name}' > fixed.txt`, then ingest again."
-        ) from exc
 
 
 def _load_pdf(data: bytes, name: str) -> LoadedText:
@@ -114,8 +113,6 @@ def _load_pdf(data: bytes, name: str) -> LoadedText:
 
 
 def _load_docx(data: bytes, name: str) -> str:
-    import zipfile
-
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 

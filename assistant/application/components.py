@@ -17,6 +17,7 @@ from assistant.core.settings import Settings
 from assistant.index.index_store import IndexStore
 from assistant.retrieval.hybrid_retriever import HybridRetriever
 from assistant.retrieval.rerankers import make_reranker
+from ingest.archives import ArchiveLimits
 from ingest.ingest_pipeline import IngestPipeline
 
 
@@ -55,7 +56,13 @@ def make_retriever(
 
 
 def make_pipeline(settings: Settings, store: IndexStore, embeddings: Embeddings) -> IngestPipeline:
-    return IngestPipeline(store, embeddings, settings.chunk_max_chars, settings.max_file_bytes)
+    return IngestPipeline(
+        store,
+        embeddings,
+        settings.chunk_max_chars,
+        settings.max_file_bytes,
+        ArchiveLimits.from_settings(settings),
+    )
 
 
 def make_llm_answerer(

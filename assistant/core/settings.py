@@ -45,6 +45,18 @@ class Settings(BaseSettings):
 
     chunk_max_chars: int = Field(1200, ge=200, le=20000)
     max_file_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    max_unzipped_bytes: int = Field(
+        100 * 1024 * 1024,
+        ge=1024,
+        description="A .docx (a zip) whose parts would expand past this many bytes in all is "
+        "refused before it is parsed (zip bombs).",
+    )
+    max_zip_ratio: float = Field(
+        100.0,
+        ge=1.0,
+        description="A .docx expanding to over 1 MiB and more than this many times its own size "
+        "is refused before it is parsed.",
+    )
 
     top_k: int = Field(5, ge=1, le=50)
     fetch_k: int = Field(40, ge=5, le=1000, description="Candidates per retriever before fusion.")
