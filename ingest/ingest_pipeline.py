@@ -4,6 +4,11 @@ Per document: vectors go into Chroma under ids that embed the content hash, then
 swaps in the new version in one SQLite transaction, then the old version's vectors are deleted.
 Until that transaction commits, queries keep answering from the previous version; after a
 crash the next run sees the old hash, redoes the document and clears any orphans.
+
+Every run (a folder, one upload, one delete) is one write: it holds the index's one-writer lock
+(``IndexStore.writing``) from its first look at the registry to the new BM25 build, so what it
+decided from the registry still holds when it commits (see ``ingest.commit`` for what a failure
+part-way leaves).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from assistant.core.errors import IngestError, UnreadableDocumentError
 from assistant.core.models import SourceDocument
 from assistant.index.embeddings import encode_texts
 from assistant.index.index_store import IndexStore
+from assistant.index.keyword_index import KeywordIndex
 from ingest.archives import ArchiveLimits
+from ingest.commit import commit_document, delete_document, tidy
 from ingest.documents import (
     IngestReport,
     PreparedDocument,
@@ -73,6 +80,12 @@ class IngestPipeline:
             raise IngestError(
                 f"No documents in {folder}: add {', '.join(SUPPORTED_SUFFIXES)} files and rerun."
             )
+        with self.store.writing():
+            return self._ingest_files(folder, files, progress, started)
+
+    def _ingest_files(
+        self, folder: Path, files: list[Path], progress: ProgressCallback | None, started: float
+    ) -> IngestReport:
         manifest = load_manifest(folder)
         report = IngestReport()
         self._remove_orphans()
@@ -113,11 +126,17 @@ class IngestPipeline:
     ) -> tuple[IngestReport, str | None]:
         """Ingest one file's bytes; returns the report and the document id (None if skipped)."""
         started = time.perf_counter()
-        report = IngestReport()
         if len(data) > self.max_file_bytes:
             raise UnreadableDocumentError(
                 f"{file_name}: {len(data)} bytes is over the {self.max_file_bytes}-byte limit."
             )
+        with self.store.writing():
+            return self._ingest_one(data, file_name, suffix, entry, started)
+
+    def _ingest_one(
+        self, data: bytes, file_name: str, suffix: str, entry: dict | None, started: float
+    ) -> tuple[IngestReport, str | None]:
+        report = IngestReport()
         raw = hashlib.sha256(data).hexdigest()
         existing = next(
             (d for d, h in self.store.registry.document_hashes().items() if same_content(h, raw)),
@@ -142,11 +161,12 @@ class IngestPipeline:
         return report, doc_id
 
     def delete(self, doc_id: str) -> bool:
-        if self.store.registry.document(doc_id, with_text=False) is None:
-            return False
-        self._delete(doc_id)
-        self.store.rebuild_keyword_index()
-        return True
+        with self.store.writing():
+            if self.store.registry.document(doc_id, with_text=False) is None:
+                return False
+            self._delete(doc_id)
+            self._rebuild_keyword_index()
+            return True
 
     # -- steps -------------------------------------------------------------------------------
     def _read(self, path: Path) -> bytes:
@@ -274,29 +294,10 @@ class IngestPipeline:
         (report.updated if item.is_update else report.added).append(item.document.meta.doc_id)
 
     def _commit(self, item: PreparedDocument, vectors: np.ndarray, sentence_vectors: list) -> None:
-        meta = item.document.meta
-        metadatas = [
-            {"doc_id": c.doc_id, "content_hash": item.document.content_hash[:12], "kind": c.kind}
-            for c in item.chunks
-        ]
-        self.store.vectors.upsert([c.chunk_id for c in item.chunks], vectors, metadatas)
-        replaced = self.store.registry.replace_document(
-            meta,
-            item.document.content_hash,
-            item.document.text,
-            item.document.page_starts,
-            item.chunks,
-            item.embed_texts,
-            vectors,
-            sentence_vectors,
-        )
-        if replaced:
-            self.store.vectors.delete(replaced)
+        commit_document(self.store, item, vectors, sentence_vectors)
 
     def _delete(self, doc_id: str) -> None:
-        ids = self.store.registry.delete_document(doc_id)
-        if ids:
-            self.store.vectors.delete(ids)
+        delete_document(self.store, doc_id)
 
     def _remove_orphans(self) -> None:
         """Vectors left by an interrupted run (not in the registry) are deleted."""
@@ -305,12 +306,14 @@ class IngestPipeline:
             self.store.vectors.delete(sorted(orphans))
 
     def _finish(self, report: IngestReport, started: float) -> None:
-        keyword = self.store.keyword_dir / "ids.json"
-        if report.changed or not keyword.exists():
-            self.store.rebuild_keyword_index()
-        else:
-            self.store.keyword_index()  # rebuilds once if an earlier run stopped before it
+        if report.changed or KeywordIndex.saved_generation(self.store.keyword_dir) is None:
+            self._rebuild_keyword_index()
+        else:  # rebuilds once if an earlier run stopped before it
+            tidy("checking the keyword index", self.store.keyword_index)
         report.seconds = time.perf_counter() - started
+
+    def _rebuild_keyword_index(self) -> None:
+        tidy("rebuilding the keyword index", self.store.rebuild_keyword_index)
 
 
 __all__ = ["IngestError", "IngestPipeline", "IngestReport", "MANIFEST_NAME"]

@@ -13,6 +13,7 @@ A field set to ``None`` (or blank) undoes its edit: the manifest's or inferred v
 
 from __future__ import annotations
 
+import logging
 import re
 
 from assistant.core.errors import NotFoundError, UploadRefused
@@ -25,6 +26,8 @@ from ingest.manifest import EDITABLE, apply_edits
 MAX_CHARS = {"summary": 2000, "title": 300}
 DEFAULT_MAX_CHARS = 200
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+logger = logging.getLogger("assistant.application")
 
 
 class MetadataRefused(UploadRefused):
@@ -68,6 +71,10 @@ class MetadataService:
 
     def edit(self, doc_id: str, changes: dict[str, str | None]) -> DocumentSummary:
         """Apply ``changes`` to ``doc_id``'s metadata; returns the document as now listed."""
+        with self.store.writing():  # an index write: one writer at a time, uploads included
+            return self._edit(doc_id, changes)
+
+    def _edit(self, doc_id: str, changes: dict[str, str | None]) -> DocumentSummary:
         registry = self.store.registry
         stored = registry.document(doc_id, with_text=False)
         if stored is None:
@@ -86,6 +93,10 @@ class MetadataService:
         document = SourceDocument(meta=meta, text="", content_hash=stored.content_hash)
         embed_texts = {c.chunk_id: embed_text_for(document, c) for c in registry.chunks_of(doc_id)}
         registry.save_metadata_edits(doc_id, edits, meta, embed_texts)
+        try:  # the embed texts changed; a failure here is repaired when BM25 is next read
+            self.store.rebuild_keyword_index()
+        except Exception:
+            logger.warning("rebuilding the keyword index after an edit failed", exc_info=True)
         return DocumentSummary(
             meta=meta,
             content_hash=stored.content_hash,

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         description="A .docx expanding to over 1 MiB and more than this many times its own size "
         "is refused before it is parsed.",
     )
+    write_lock_timeout: float = Field(
+        120.0,
+        gt=0,
+        description="Seconds a write (upload, delete, ingest) waits for the one writer before "
+        "it answers 503 index_busy.",
+    )
 
     top_k: int = Field(5, ge=1, le=50)
     fetch_k: int = Field(40, ge=5, le=1000, description="Candidates per retriever before fusion.")

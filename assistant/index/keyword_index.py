@@ -5,12 +5,20 @@ rebuilds it from the registry's stored texts after each committed change (tokeni
 indexing tens of thousands of passages takes seconds), and a query only loads and scores it.
 The saved index records the registry generation it was built from, so a stale index (an
 ingest interrupted after the registry commit) is detected and rebuilt once at load.
+
+On disk each build is a folder of its own (``g<generation>-<random>``) inside the index folder,
+named by the small ``CURRENT`` file once it is complete; ``CURRENT`` is replaced atomically
+(``os.replace``), so a reader, in this process or another, loads either the previous build or
+the new one, never a half-written one. Builds are saved by the one writer (``WriteLock``);
+the previous build is kept for a reader that read ``CURRENT`` just before the swap.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +27,8 @@ import numpy as np
 from assistant.core.chunk_ids import doc_id_of
 
 _STOPWORDS = "en"
+_POINTER = "CURRENT"
+_KEEP_BUILDS = 2  # the current build and the one before it
 
 
 def _stemmer():
@@ -54,33 +64,48 @@ class KeywordIndex:
         return cls(list(ids), retriever, generation)
 
     def save(self, folder: Path) -> None:
-        """Write to a temporary folder and swap it in, so a reader never sees half an index."""
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
+        """Write a new build beside the current one, then point ``CURRENT`` at it.
+
+        Only the one writer saves (the caller holds the ``WriteLock``); every temporary name
+        is unique all the same, so nothing here can clobber another save's files.
+        """
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"g{self.generation:010d}-{uuid.uuid4().hex[:12]}"
+        build = folder / name
+        build.mkdir()
         if self.retriever is not None:
-            self.retriever.save(str(tmp / "bm25"))
-        (tmp / "ids.json").write_text(
-            json.dumps({"generation": self.generation, "ids": self.ids}), encoding="utf-8"
+            self.retriever.save(str(build / "bm25"))
+        _write_atomically(
+            build / "ids.json", json.dumps({"generation": self.generation, "ids": self.ids})
         )
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+        _write_atomically(
+            folder / _POINTER, json.dumps({"generation": self.generation, "build": name})
+        )
+        _prune(folder, keep=name)
+
+    @staticmethod
+    def saved_generation(folder: Path) -> int | None:
+        """The generation of the current saved build (None when there is none)."""
+        pointer = _read_pointer(folder)
+        return None if pointer is None else int(pointer["generation"])
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex | None:
+        """The current saved build, or None when there is none (or only the old layout)."""
         import bm25s
 
-        meta = folder / "ids.json"
-        if not meta.exists():
-            return None
-        data = json.loads(meta.read_text(encoding="utf-8"))
-        retriever = bm25s.BM25.load(str(folder / "bm25")) if data["ids"] else None
-        return cls(data["ids"], retriever, int(data["generation"]))
+        for _ in range(3):  # another process may swap and prune between our two reads
+            pointer = _read_pointer(folder)
+            if pointer is None:
+                return None
+            build = folder / pointer["build"]
+            try:
+                data = json.loads((build / "ids.json").read_text(encoding="utf-8"))
+                retriever = bm25s.BM25.load(str(build / "bm25")) if data["ids"] else None
+            except FileNotFoundError:
+                continue
+            return cls(data["ids"], retriever, int(data["generation"]))
+        return None
 
     def inverse_document_frequencies(self, words: list[str]) -> dict[str, float]:
         """log((N + 1) / (df + 0.5)) per word after the index's own stemming: how much a word
@@ -152,3 +177,37 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a uniquely named file beside ``path``, then rename it over ``path``."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _read_pointer(folder: Path) -> dict | None:
+    try:
+        pointer = json.loads((folder / _POINTER).read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+    return pointer if isinstance(pointer, dict) and "build" in pointer else None
+
+
+def _prune(folder: Path, keep: str) -> None:
+    """Remove older builds (all but the newest ``_KEEP_BUILDS``), files a killed writer left,
+    and the old one-folder layout (``ids.json`` and ``bm25/`` directly inside ``folder``)."""
+    builds = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name.startswith("g"))
+    stale = [name for name in builds if name != keep][: max(0, len(builds) - _KEEP_BUILDS)]
+    for name in stale:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    for leftover in folder.glob(".*.tmp"):  # from a writer killed mid-write
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(folder / "bm25", ignore_errors=True)
+    (folder / "ids.json").unlink(missing_ok=True)

@@ -12,6 +12,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -102,6 +103,20 @@ class Registry:
             self._local = threading.local()
 
     # -- reads -------------------------------------------------------------------------------
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads in the block (on this thread) see one committed state: the generation and
+        the rows that belong to it, whatever a writer commits meanwhile (SQLite WAL)."""
+        connection = self._conn
+        if connection.in_transaction:  # already inside one
+            yield
+            return
+        connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            connection.execute("COMMIT")
+
     def generation(self) -> int:
         row = self._conn.execute("SELECT value FROM state WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0
@@ -216,14 +231,9 @@ class Registry:
         """Atomically swap in a document's new version; return the chunk ids it replaced."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
-            old = [
-                r[0]
-                for r in self._conn.execute(
-                    "SELECT chunk_id FROM chunks WHERE doc_id=?", (meta.doc_id,)
-                )
-            ]
             self._conn.execute("BEGIN IMMEDIATE")
             try:
+                old = self._ids_of(meta.doc_id)
                 self._conn.execute("DELETE FROM chunks WHERE doc_id=?", (meta.doc_id,))
                 self._conn.execute(
                     "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
@@ -265,12 +275,9 @@ class Registry:
     def delete_document(self, doc_id: str) -> list[str]:
         """Remove a document; return the chunk ids that belonged to it."""
         with self._lock:
-            ids = [
-                r[0]
-                for r in self._conn.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))
-            ]
             self._conn.execute("BEGIN IMMEDIATE")
             try:
+                ids = self._ids_of(doc_id)
                 self._conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
                 self._conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
                 self._bump_generation()
@@ -318,6 +325,10 @@ class Registry:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+
+    def _ids_of(self, doc_id: str) -> list[str]:
+        query = "SELECT chunk_id FROM chunks WHERE doc_id=?"
+        return [row[0] for row in self._conn.execute(query, (doc_id,))]
 
     def _bump_generation(self) -> None:
         self._conn.execute(
