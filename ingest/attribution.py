@@ -3,35 +3,66 @@
 Quotes get their speaker from the attribution line under them (see blocks.py); reported
 findings name their source in the sentence itself, which this extracts as metadata so an
 answer can say whose view it is and a UI can show it on the citation card.
+
+The groups ("partners", "tutors", "the board") and their qualifiers ("cultural", "school")
+are data — the corpus profile (assistant/core/data/corpus_profile.yaml, extended by a corpus
+folder's profile.yaml) — so a deployment names its own bodies without touching code. The
+grammar (quantifiers, reporting verbs) is English, and lives here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
-_GROUPS = (
-    r"(?:cultural |school |schools and skills |strategy |strategic |key |delivery |skills )?"
-    r"(?:partners?|stakeholders?|interviewees?|tutors?|headteachers?|respondents?|"
-    r"intermediaries|participants?|employers?|liveries|livery companies|schools|"
-    r"focus groups?|the (?:local authority|board)|the education and learning partnership board)"
-)
+from assistant.core.profile import CorpusProfile, load_profile
+
 _QUANTIFIER = r"(?:all |many |most |some |few |several |a (?:small )?number of |one |other |the )?"
 _VERBS = (
     r"(?:agreed|felt|said|say|argued|spoke|called|mentioned|showed|would like|held|saw|found|"
     r"reported|perceived|expressed|raised|suggested|stressed|noted|told|thought|believe[sd]?|"
     r"want(?:ed)?|highlighted|valued|welcomed|were (?:positive|interested|keen)|could talk)"
 )
-_FINDING = re.compile(
-    rf"^(?:[-•*]\s*)?(?:[^,]{{0,60}},\s*)?(?P<who>{_QUANTIFIER}{_GROUPS})"
-    rf"(?:,[^,]{{0,60}},)?\s+(?:{_VERBS})\b",
-    re.IGNORECASE,
-)
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len)[::-1])
+
+
+class Attribution:
+    """Finds the group a sentence reports the view of, from a profile's groups."""
+
+    def __init__(self, qualifiers: tuple[str, ...], groups: tuple[str, ...]) -> None:
+        if not groups:
+            raise ValueError("the corpus profile lists no attribution groups")
+        qualifier = rf"(?:(?:{_alternatives(qualifiers)})\s+)?" if qualifiers else ""
+        who = rf"{_QUANTIFIER}{qualifier}(?:{_alternatives(groups)})"
+        self._finding = re.compile(
+            rf"^(?:[-•*]\s*)?(?:[^,]{{0,60}},\s*)?(?P<who>{who})"
+            rf"(?:,[^,]{{0,60}},)?\s+(?:{_VERBS})\b",
+            re.IGNORECASE,
+        )
+        self.signature = hashlib.sha256(
+            "|".join([*sorted(qualifiers), "/", *sorted(groups)]).encode()
+        ).hexdigest()[:8]
+
+    @classmethod
+    def from_profile(cls, profile: CorpusProfile) -> Attribution:
+        return cls(profile.qualifiers, profile.groups)
+
+    def of(self, sentence: str) -> str | None:
+        """'In adult learning, partners agreed that …' -> 'Partners'; None when unattributed."""
+        match = self._finding.match(sentence.strip())
+        if not match:
+            return None
+        who = " ".join(match.group("who").split())
+        return who[:1].upper() + who[1:].lower()
+
+
+def default_attribution() -> Attribution:
+    """The groups of the default profile alone (no deployment's additions)."""
+    return Attribution.from_profile(load_profile())
 
 
 def attribution_of(sentence: str) -> str | None:
-    """'In adult learning, partners agreed that …' -> 'Partners'; None when unattributed."""
-    match = _FINDING.match(sentence.strip())
-    if not match:
-        return None
-    who = " ".join(match.group("who").split())
-    return who[:1].upper() + who[1:].lower()
+    return default_attribution().of(sentence)

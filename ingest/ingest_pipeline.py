@@ -26,6 +26,7 @@ from assistant.index.embeddings import encode_texts
 from assistant.index.index_store import IndexStore
 from assistant.index.keyword_index import KeywordIndex
 from ingest.archives import ArchiveLimits
+from ingest.attribution import Attribution
 from ingest.commit import commit_document, delete_document, tidy
 from ingest.documents import (
     IngestReport,
@@ -52,16 +53,19 @@ class IngestPipeline:
         store: IndexStore,
         embeddings,
         chunk_max_chars: int,
-        max_file_bytes: int = 50 * 1024 * 1024,
-        archive_limits: ArchiveLimits | None = None,
+        max_file_bytes: int,
+        archive_limits: ArchiveLimits,
+        attribution: Attribution,
     ) -> None:
         self.store = store
         self.embeddings = embeddings
-        self.chunker = StructuredChunker(chunk_max_chars)
+        self.chunker = StructuredChunker(chunk_max_chars, attribution)
         self.max_file_bytes = max_file_bytes
-        self.archive_limits = archive_limits or ArchiveLimits.defaults()
+        self.archive_limits = archive_limits
         model = getattr(embeddings, "name", type(embeddings).__name__)
-        self.signature = f"chunker-{CHUNKER_VERSION}:{chunk_max_chars}:{model}"
+        self.signature = (
+            f"chunker-{CHUNKER_VERSION}:{chunk_max_chars}:{model}:groups-{attribution.signature}"
+        )
 
     # -- folders -----------------------------------------------------------------------------
     def ingest_folder(self, folder: Path, progress: ProgressCallback | None = None) -> IngestReport:
@@ -122,19 +126,33 @@ class IngestPipeline:
 
     # -- single files (uploads) --------------------------------------------------------------
     def ingest_bytes(
-        self, data: bytes, file_name: str, suffix: str, entry: dict | None = None
+        self,
+        data: bytes,
+        file_name: str,
+        suffix: str,
+        entry: dict | None = None,
+        progress: ProgressCallback | None = None,
     ) -> tuple[IngestReport, str | None]:
-        """Ingest one file's bytes; returns the report and the document id (None if skipped)."""
+        """Ingest one file's bytes; returns the report and the document id (None if skipped).
+
+        ``progress`` is called as texts are embedded; an exception it raises stops the upload
+        before its one registry commit, so nothing of it is committed."""
         started = time.perf_counter()
         if len(data) > self.max_file_bytes:
             raise UnreadableDocumentError(
                 f"{file_name}: {len(data)} bytes is over the {self.max_file_bytes}-byte limit."
             )
         with self.store.writing():
-            return self._ingest_one(data, file_name, suffix, entry, started)
+            return self._ingest_one(data, file_name, suffix, entry, started, progress)
 
     def _ingest_one(
-        self, data: bytes, file_name: str, suffix: str, entry: dict | None, started: float
+        self,
+        data: bytes,
+        file_name: str,
+        suffix: str,
+        entry: dict | None,
+        started: float,
+        progress: ProgressCallback | None = None,
     ) -> tuple[IngestReport, str | None]:
         report = IngestReport()
         raw = hashlib.sha256(data).hexdigest()
@@ -156,7 +174,7 @@ class IngestPipeline:
         else:
             doc_id = (report.unchanged or list(report.duplicates.values()) or [None])[0]
         if item is not None:
-            self._embed_and_commit([item], report, None)
+            self._embed_and_commit([item], report, progress)
         self._finish(report, started)
         return report, doc_id
 

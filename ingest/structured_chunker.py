@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from assistant.core.chunk_ids import make_chunk_id
 from assistant.core.models import Chunk, SourceDocument
 from assistant.core.sentences import split_sentences
-from ingest.attribution import attribution_of
+from ingest.attribution import Attribution, default_attribution
 from ingest.blocks import Block, parse_blocks, recommendation_number, strip_markup
 from ingest.boilerplate import is_link_furniture
 from ingest.tables import render_table
@@ -47,10 +47,11 @@ class _Draft:
 class StructuredChunker:
     """Cut a ``SourceDocument`` into ``Chunk`` objects with offsets and section paths."""
 
-    def __init__(self, max_chars: int) -> None:
+    def __init__(self, max_chars: int, attribution: Attribution | None = None) -> None:
         if max_chars < 200:
             raise ValueError("max_chars must be at least 200 so a paragraph can stand alone")
         self.max_chars = max_chars
+        self.attribution = attribution or default_attribution()
 
     def split(self, document: SourceDocument) -> list[Chunk]:
         text = document.text
@@ -229,7 +230,7 @@ class StructuredChunker:
             speaker=draft.speaker,
             recommendation=draft.recommendation,
             sentence_spans=spans,
-            sentence_attributions=[attribution_of(body[a:b]) for a, b in spans]
+            sentence_attributions=[self.attribution.of(body[a:b]) for a, b in spans]
             if draft.kind != "quote"
             else [],
         )

@@ -18,6 +18,7 @@ from assistant.index.index_store import IndexStore
 from assistant.retrieval.hybrid_retriever import HybridRetriever
 from assistant.retrieval.rerankers import make_reranker
 from ingest.archives import ArchiveLimits
+from ingest.attribution import Attribution
 from ingest.ingest_pipeline import IngestPipeline
 
 
@@ -62,6 +63,7 @@ def make_pipeline(settings: Settings, store: IndexStore, embeddings: Embeddings)
         settings.chunk_max_chars,
         settings.max_file_bytes,
         ArchiveLimits.from_settings(settings),
+        Attribution.from_profile(profile_for(settings.corpus_dir, settings.corpus_profile)),
     )
 
 
