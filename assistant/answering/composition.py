@@ -51,8 +51,9 @@ def _short_title(title: str, limit: int = 90) -> str:
     return re.sub(r"[,;:–-]+$", "", cut) + "…"
 
 
-def render_sentence(passage: Passage, span: tuple[int, int]) -> str:
-    """A passage sentence as it reads in an answer: bullets dropped, speakers and labels kept."""
+def render_sentence(passage: Passage, span: tuple[int, int], label: bool = True) -> str:
+    """A passage sentence as it reads in an answer: bullets dropped, speakers and labels kept
+    (a recommendation's number once, on the first sentence quoted from it: ``label``)."""
     chunk = passage.chunk
     text = chunk.text[span[0] : span[1]].strip()
     if text.startswith(("- ", "• ", "* ")):
@@ -63,7 +64,12 @@ def render_sentence(passage: Passage, span: tuple[int, int]) -> str:
         quoted = text.strip("\"'“”‘’ ")
         article = "An" if chunk.speaker[:1].lower() in "aeiou" else "A"
         return f"{article} {chunk.speaker[:1].lower() + chunk.speaker[1:]} said: “{quoted}”"
-    if chunk.kind == "recommendation" and chunk.recommendation and len(chunk.recommendation) <= 3:
+    if (
+        label
+        and chunk.kind == "recommendation"
+        and chunk.recommendation
+        and len(chunk.recommendation) <= 3
+    ):
         number = chunk.recommendation.rstrip(".)")
         text = re.sub(rf"^\(?{re.escape(number)}[.):]\s*", "", text)  # "1) …" already numbered
         return f"Recommendation {number}: {text}"

@@ -20,7 +20,7 @@ NAMED_BONUS = 0.5
 # A sentence about the document itself ("This report provides an update on …", "This paper
 # was commissioned by …") or a heading standing alone describes it; it states no finding, so
 # it yields to one that does.
-SELF_DESCRIPTION_PENALTY = 0.15
+SELF_DESCRIPTION_PENALTY = 0.25
 _SELF_DESCRIPTION = re.compile(
     r"^\W*(this|the present|the following)\s+(report|paper|document|section|chapter|briefing|"
     r"study|survey|review|note|summary|appendix|page)\s+((provides|sets out|set out|describes|"
@@ -79,6 +79,7 @@ class ScoredSentence:
     score: float
     cosine: float
     span: tuple[int, int]
+    follows: ScoredSentence | None = None  # the sentence whose list this one continues
 
 
 def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSentence]:

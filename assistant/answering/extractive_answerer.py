@@ -216,15 +216,21 @@ class ExtractiveAnswerer:
         paragraphs: list[str] = []
         answer_sentences: list[AnswerSentence] = []
         lead = chosen[0]
+
+        def place(s: ScoredSentence) -> tuple:
+            """Document order, the lead sentence first, list items right after their intro."""
+            anchor = s.follows or s
+            return (
+                anchor is not lead,
+                result.passages[anchor.passage_index].chunk.start,
+                anchor.span[0],
+                s.span[0],
+            )
+
+        labelled: set[int] = set()
         for sentences in by_doc.values():
             if not keep_order:
-                sentences.sort(
-                    key=lambda s: (
-                        s is not lead,
-                        result.passages[s.passage_index].chunk.start,
-                        s.span[0],
-                    )
-                )
+                sentences.sort(key=place)
             document = result.passages[sentences[0].passage_index].document
             parts = [lead_in(document, self.profile)]
             for sentence in sentences:
@@ -233,8 +239,10 @@ class ExtractiveAnswerer:
                     numbers[sentence.passage_index] = len(numbers) + 1
                     citations.append(make_citation(len(numbers), passage, sentence.span))
                 n = numbers[sentence.passage_index]
+                first = sentence.passage_index not in labelled
+                labelled.add(sentence.passage_index)
                 rendered = (headings or {}).get(sentence.passage_index) or render_sentence(
-                    passage, sentence.span
+                    passage, sentence.span, label=first
                 )
                 parts.append(f"\n- {rendered} [{n}]" if as_list else f"{rendered} [{n}]")
                 answer_sentences.append(

@@ -5,6 +5,7 @@ compared. Rules of question form and passage structure only, nothing about any c
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from assistant.answering.evidence import ScoredSentence, is_fragment
 from assistant.answering.question_type import AnswerType, has_type
@@ -125,7 +126,7 @@ def expand_intros(
             text = chunk.text[follower.span[0] : follower.span[1]]
             if offset > 1 and not is_item(text):
                 break
-            expanded.append(follower)
+            expanded.append(replace(follower, follows=sentence))
             taken.add(key)
     return expanded
 
