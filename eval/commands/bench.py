@@ -1,4 +1,4 @@
-"""``strategy-assistant bench retrieval | speed | ingest``."""
+"""``strategy-assistant bench retrieval | speed | ingest | answerability``."""
 
 from __future__ import annotations
 
@@ -116,3 +116,61 @@ def bench_ingest(
     from eval.bench.ingest_speed import run_seed_ingest
 
     run_seed_ingest(load_settings(), write_docs)
+
+
+@bench_app.command("answerability")
+def bench_answerability(
+    data: Annotated[
+        Path, typer.Option(help="Folder holding squad/, policyqa/ and scifact/ (read-only).")
+    ] = Path("../shared/bench"),
+    squad_questions: Annotated[
+        int, typer.Option(min=10, help="SQuAD dev questions sampled (fixed seed).")
+    ] = 1500,
+    policyqa_questions: Annotated[
+        int, typer.Option(min=10, help="PolicyQA dev questions sampled (fixed seed).")
+    ] = 800,
+    scifact_docs: Annotated[
+        int, typer.Option(min=0, help="SciFact abstracts mixed into the mixed index.")
+    ] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed of the samples and the split.")] = 13,
+    max_abstained: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Threshold rule: most answerable tuning cases abstained."
+        ),
+    ] = 0.03,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild cached indexes.")] = False,
+    refresh: Annotated[
+        bool, typer.Option(help="Retrieve again instead of using cached retrieval results.")
+    ] = False,
+    write_model: Annotated[
+        bool,
+        typer.Option(
+            help="Write the fitted weights to assistant/answering/data/answerability.json."
+        ),
+    ] = True,
+    write_docs: Annotated[
+        bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
+    ] = False,
+) -> None:
+    """Fit the answerability model on public questions asked with and without their gold
+    paragraph; report held-out AUROC and abstention P/R, alone and mixed, vs the old rule."""
+    from eval.bench.answerability import run
+
+    for sub in ("squad", "policyqa", "scifact"):
+        if not (data / sub).is_dir():
+            err.print(f"[red]{data / sub} is missing[/red] (see ../shared/bench/README.md).")
+            raise typer.Exit(2)
+    run(
+        data,
+        squad_questions,
+        policyqa_questions,
+        scifact_docs,
+        seed,
+        max_abstained,
+        rebuild,
+        refresh,
+        write_model,
+        write_docs,
+        load_settings(),
+    )
