@@ -56,8 +56,8 @@ def heading_like(text: str, title: str = "") -> bool:
     """A title or heading standing as a sentence ("Cultural and Creative Learning"): no
     closing punctuation and every longer word capitalised, or the document's own title."""
     stripped = text.strip().strip("*#").strip()
-    if title and stripped.casefold() == title.strip().casefold():
-        return True
+    if title and stripped.casefold().startswith(title.strip().casefold()):
+        return True  # the document's title, perhaps with its subtitle
     if not stripped or stripped[-1] in ".!?:;\"”'’)":
         return False
     words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", stripped) if w.lower() not in _SMALL_WORDS]
@@ -112,7 +112,18 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
 
 
 def is_fragment(passage: Passage, sentence: ScoredSentence) -> bool:
-    """Under four words outside a table (a list marker such as "3.", a stray slide word):
-    nothing to quote as an answer."""
-    text = passage.chunk.text[sentence.span[0] : sentence.span[1]]
-    return len(text.split()) < 4 and passage.chunk.kind != "table"
+    """Nothing to quote as an answer: under four words outside a table (a list marker such as
+    "3.", a stray slide word), or the tail of a sentence split at a wrapped line or a passage
+    boundary ("embedded in the City's strategies, and …"), which would misquote."""
+    chunk = passage.chunk
+    text = chunk.text[sentence.span[0] : sentence.span[1]]
+    if len(text.split()) < 4 and chunk.kind != "table":
+        return True
+    stripped = text.lstrip()
+    before = chunk.text[: sentence.span[0]].rstrip()
+    return (
+        chunk.kind == "text"
+        and stripped[:1].islower()
+        and not stripped.startswith(("e.g", "i.e"))
+        and (not before or before[-1] not in ".!?:;\"”)")
+    )
