@@ -18,7 +18,8 @@ import numpy as np
 
 from assistant.answering.evidence import evidence_sentences
 from assistant.core.models import Answer
-from eval.known_findings import CapturingRetriever, history_for
+from eval.capture import CapturingRetriever
+from eval.known_findings import history_for
 from eval.metrics import abstention_scores, answer_supported
 from eval.questions import Question
 

@@ -23,6 +23,7 @@ from eval.answer_metrics import (
     states_finding,
     wrong_place_docs,
 )
+from eval.capture import CapturingRetriever, cited_passages
 from eval.metrics import (
     abstention_scores,
     answer_supported,
@@ -70,22 +71,6 @@ class QuestionResult:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-class CapturingRetriever:
-    """Stands in for ``service.retriever`` and remembers the last ``retrieve`` result, so the
-    evaluation scores exactly the passages the answer was built from."""
-
-    def __init__(self, inner) -> None:
-        self._inner = inner
-        self.last = None
-
-    def retrieve(self, *args, **kwargs):
-        self.last = self._inner.retrieve(*args, **kwargs)
-        return self.last
-
-    def __getattr__(self, name):
-        return getattr(self._inner, name)
 
 
 def history_for(parent: Question, answer: Answer) -> list[Turn]:
@@ -194,6 +179,7 @@ def run_questions(
                 if parent.id not in answers:
                     answers[parent.id] = ask(parent)[0]
                 history = history_for(parent, answers[parent.id])
+            capturing.reset()
             started = time.perf_counter()
             answer = service.ask(q.question, history)
             elapsed = (time.perf_counter() - started) * 1000
@@ -202,7 +188,7 @@ def run_questions(
 
         for q in questions:
             answer, elapsed = ask(q)
-            passages = capturing.last.passages if capturing.last is not None else []
+            passages = capturing.passages() or cited_passages(service, answer)
             result = score_question(q, answer, passages, elapsed, metas)
             if q.id in selected:
                 results.append(result)
