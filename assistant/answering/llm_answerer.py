@@ -67,7 +67,7 @@ class LLMAnswerer:
         chat_model: BaseChatModel,
         embeddings,
         fallback: ExtractiveAnswerer,
-        support_threshold: float = 0.45,
+        support_threshold: float,
         name: str = "llm",
     ) -> None:
         self.chat_model = chat_model
