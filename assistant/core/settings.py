@@ -133,6 +133,20 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=list)
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    upload_job_bytes: int = Field(
+        64 * 1024,
+        ge=0,
+        description="An API upload over this many bytes runs as a background job (202 with a "
+        "job id) unless it asks ?wait=true; a smaller one is answered when indexed unless it "
+        "asks ?wait=false. The web UI always uses a job.",
+    )
+    max_queued_uploads: int = Field(
+        8,
+        ge=1,
+        le=1000,
+        description="Upload jobs waiting for the one writer at most; one more is refused with "
+        "503 queue_full (each waiting upload holds its bytes in memory).",
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
 
