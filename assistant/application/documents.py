@@ -6,34 +6,50 @@ document, it is refused with 409 (``NameConflict``, naming the existing id) unle
 asks to replace it. A replacement keeps the document's curated metadata (the manifest's, an
 earlier upload's, the user's edits) unless new metadata is given; what was only inferred from
 the old text is inferred from the new. One change per document id at a time: a second upload
-or delete of an id while one is running gets 409 (``ChangeInProgress``), so two same-name
-uploads at once never end as last-writer-wins.
+or delete of an id while one is running, or queued as a background job, gets 409
+(``ChangeInProgress``), so two same-name uploads at once never end as last-writer-wins.
+
+An upload is two steps: ``check_upload`` makes every refusal that needs no parsing (413, 415,
+422, 409) and holds the document id; ``run_upload`` indexes it, in the request (``add_upload``)
+or later in a background job (``assistant.application.jobs``), and looks again at the library
+first, since it may have changed while the job waited.
 
 Every upload, replace and delete is written to the audit trail (``AuditLog``) with its result,
-refusals and failures included.
+refusals, failures and cancelled jobs included.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from assistant.application.feedback_store import AuditAction, AuditLog
+from assistant.application.job_store import JobCancelled
 from assistant.application.metadata import MetadataService
-from assistant.application.upload_policy import check_metadata, check_upload, clean_file_name
+from assistant.application.upload_entry import (
+    ChangeInProgress,
+    Claims,
+    NameConflict,
+    entry_for,
+    raw_hash,
+)
+from assistant.application.upload_policy import (
+    check_metadata,
+    check_readable,
+    check_upload,
+    clean_file_name,
+)
 from assistant.core.errors import NotFoundError, UnreadableDocumentError, UploadRefused
 from assistant.index.index_store import IndexStore
 from assistant.index.registry import StoredDocument
 from ingest.documents import IngestReport
 from ingest.ingest_pipeline import IngestPipeline, ProgressCallback
-from ingest.manifest import EDITABLE, PROVENANCE, slugify
+from ingest.manifest import slugify
 
+__all__ = ["CLI", "Caller", "ChangeInProgress", "DocumentService", "NameConflict", "UploadOutcome"]
 logger = logging.getLogger("assistant.documents")
 
 
@@ -48,32 +64,19 @@ class Caller:
 CLI = Caller()
 
 
-class NameConflict(UploadRefused):
-    """409: the upload's name is an existing, different document (``doc_id``)."""
+@dataclass
+class PendingUpload:
+    """An upload that passed every check; it holds ``doc_id`` until run or dropped."""
 
-    def __init__(self, doc_id: str, title: str, file_name: str) -> None:
-        super().__init__(
-            409,
-            "name_conflict",
-            f"{file_name}: a different document is already in the library as {doc_id!r} "
-            f"(“{title}”); nothing was changed. Send replace=true to replace it (its metadata "
-            "is kept unless you send new metadata), or rename the file to add it alongside.",
-        )
-        self.doc_id = doc_id
-        self.title = title
-
-
-class ChangeInProgress(UploadRefused):
-    """409: another upload or delete of the same document id is running."""
-
-    def __init__(self, doc_id: str) -> None:
-        super().__init__(
-            409,
-            "change_in_progress",
-            f"Document {doc_id!r} is being changed by another request right now; nothing was "
-            "changed by this one. Check the library and retry if still needed.",
-        )
-        self.doc_id = doc_id
+    data: bytes = field(repr=False)
+    name: str
+    suffix: str
+    doc_id: str
+    digest: str
+    replace: bool
+    fields: dict[str, str | None] | None
+    caller: Caller
+    action: AuditAction = "upload"
 
 
 @dataclass
@@ -102,8 +105,7 @@ class DocumentService:
         self.pipeline = pipeline
         self.max_upload_bytes = max_upload_bytes
         self.audit = audit
-        self._busy: set[str] = set()
-        self._busy_lock = threading.Lock()
+        self.claims = Claims()
 
     def ingest_folder(self, folder: Path, progress: ProgressCallback | None = None) -> IngestReport:
         return self.pipeline.ingest_folder(folder, progress)
@@ -122,7 +124,23 @@ class DocumentService:
         metadata: dict[str, Any] | str | None = None,
         caller: Caller = CLI,
     ) -> UploadOutcome:
-        """Check an upload by the one policy, index it, audit it and say what happened.
+        """Check an upload by the one policy, index it, audit it and say what happened."""
+        pending = self.check_upload(
+            data, raw_name, replace=replace, metadata=metadata, caller=caller
+        )
+        return self.run_upload(pending)
+
+    def check_upload(
+        self,
+        data: bytes,
+        raw_name: str | None,
+        *,
+        replace: bool = False,
+        metadata: dict[str, Any] | str | None = None,
+        caller: Caller = CLI,
+    ) -> PendingUpload:
+        """Every refusal an upload can get before it is parsed (audited), or the upload, which
+        holds its document id until ``run_upload`` or ``drop_upload``.
 
         ``replace`` allows replacing a different document indexed under the same id;
         ``metadata`` (a dict or its JSON text, checked by ``check_metadata``) sets fields or,
@@ -133,54 +151,81 @@ class DocumentService:
         try:
             name, suffix = check_upload(data, raw_name, self.max_upload_bytes)
             fields = check_metadata(metadata) or None if metadata is not None else None
+            check_readable(data, name, suffix, self.pipeline.archive_limits)
             doc_id = slugify(PurePosixPath(name).stem)
-            with self._claim(doc_id):
+            self.claims.take(doc_id)
+            try:
                 stored = self.store.registry.document(doc_id)
                 if replace and stored is not None:
                     action = "replace"
-                entry = self._entry_for(stored, doc_id, name, digest, replace, fields)
-                outcome = self._ingest(data, name, suffix, entry)
-                if stored is not None and fields and outcome.doc_id == doc_id:
-                    outcome.title = self._over_earlier_edits(doc_id, fields) or outcome.title
-        except UploadRefused as exc:
-            self._record(action, caller, doc_id, name, digest, exc.code, exc.status, str(exc))
-            raise
-        except UnreadableDocumentError as exc:
-            self._record(action, caller, doc_id, name, digest, "unreadable_document", 422, str(exc))
-            raise
+                entry_for(self.store, stored, doc_id, name, digest, replace, fields)
+            except BaseException:
+                self.claims.give_back(doc_id)
+                raise
         except Exception as exc:
-            status = getattr(exc, "status", 500)
-            self._record(action, caller, doc_id, name, digest, "error", status, repr(exc)[:500])
+            self._record_failure(exc, action, caller, doc_id, name, digest)
             raise
-        status = 201 if outcome.status == "added" else 200
-        detail = None if outcome.doc_id == doc_id else f"same content as {outcome.doc_id}"
-        self._record(action, caller, outcome.doc_id, name, digest, outcome.status, status, detail)
+        return PendingUpload(data, name, suffix, doc_id, digest, replace, fields, caller, action)
+
+    def run_upload(
+        self,
+        pending: PendingUpload,
+        progress: ProgressCallback | None = None,
+        job_id: str | None = None,
+    ) -> UploadOutcome:
+        """Index a checked upload (``progress`` as ``IngestPipeline.ingest_bytes`` takes it) and
+        give its document id back. As a job (``job_id``), the audit row says 202 and the job."""
+        p, doc_id = pending, pending.doc_id
+        answered = 202 if job_id else None
+        try:
+            stored = self.store.registry.document(doc_id)  # again: a job may have waited
+            entry = entry_for(self.store, stored, doc_id, p.name, p.digest, p.replace, p.fields)
+            outcome = self._ingest(p.data, p.name, p.suffix, entry, progress)
+            if stored is not None and p.fields and outcome.doc_id == doc_id:
+                outcome.title = self._over_earlier_edits(doc_id, p.fields) or outcome.title
+        except Exception as exc:
+            self._record_failure(exc, p.action, p.caller, doc_id, p.name, p.digest, job_id)
+            raise
+        finally:
+            self.claims.give_back(doc_id)
+        status = answered or (201 if outcome.status == "added" else 200)
+        same = None if outcome.doc_id == doc_id else f"same content as {outcome.doc_id}"
+        detail = "; ".join(d for d in (_job_note(job_id), same) if d) or None
+        self._record(
+            p.action, p.caller, outcome.doc_id, p.name, p.digest, outcome.status, status, detail
+        )
         return outcome
 
-    def _entry_for(
+    def drop_upload(self, pending: PendingUpload, job_id: str, why: str) -> None:
+        """Give back a checked upload that will not run (a job cancelled while queued)."""
+        self.claims.give_back(pending.doc_id)
+        p = pending
+        self._record(
+            p.action, p.caller, p.doc_id, p.name, p.digest, "cancelled", 202, f"job {job_id}: {why}"
+        )
+
+    def _record_failure(
         self,
-        stored: StoredDocument | None,
-        doc_id: str,
+        exc: Exception,
+        action: AuditAction,
+        caller: Caller,
+        doc_id: str | None,
         name: str,
         digest: str,
-        replace: bool,
-        fields: dict[str, str | None] | None,
-    ) -> dict[str, Any] | None:
-        """The manifest-style entry to ingest with (None: derive metadata from the file), or
-        ``NameConflict`` when the upload would change a document it was not allowed to."""
-        if stored is None:
-            if not fields:
-                return None
-            return {"id": doc_id, **{k: v for k, v in fields.items() if v is not None}}
-        owner = next(
-            (d for d, h in self.store.registry.document_hashes().items() if _raw(h) == digest),
-            None,
-        )
-        if fields is None and owner is not None:
-            return None  # unchanged (same content) or a duplicate of another document: no write
-        if not replace:
-            raise NameConflict(doc_id, stored.meta.title, name)
-        return kept_metadata(stored, fields)
+        job_id: str | None = None,
+    ) -> None:
+        note = _job_note(job_id)
+        if isinstance(exc, JobCancelled):
+            result, status, detail = "cancelled", 202, f"{note}: cancelled; nothing was changed"
+        elif isinstance(exc, UploadRefused):
+            result, status, detail = exc.code, exc.status, str(exc)
+        elif isinstance(exc, UnreadableDocumentError):
+            result, status, detail = "unreadable_document", 422, str(exc)
+        else:
+            result, status, detail = "error", getattr(exc, "status", 500), repr(exc)[:500]
+        if job_id and not isinstance(exc, JobCancelled):
+            status, detail = 202, f"{note}: {status} {detail}"
+        self._record(action, caller, doc_id, name, digest, result, status, detail)
 
     def _over_earlier_edits(self, doc_id: str, fields: dict[str, str | None]) -> str | None:
         """Metadata sent with a replacement wins over an earlier edit of the same field (edits
@@ -192,9 +237,15 @@ class DocumentService:
         return MetadataService(self.store).edit(doc_id, changes).meta.title
 
     def _ingest(
-        self, data: bytes, name: str, suffix: str, entry: dict[str, Any] | None
+        self,
+        data: bytes,
+        name: str,
+        suffix: str,
+        entry: dict[str, Any] | None,
+        progress: ProgressCallback | None,
     ) -> UploadOutcome:
-        report, doc_id = self.pipeline.ingest_bytes(data, name, suffix, entry)
+        extra = {"progress": progress} if progress else {}
+        report, doc_id = self.pipeline.ingest_bytes(data, name, suffix, entry, **extra)
         if doc_id is None:
             reasons = "; ".join(reason for _, reason in report.skipped) or "it could not be read"
             raise UploadRefused(422, "unreadable_document", f"{name} was not added: {reasons}.")
@@ -219,10 +270,10 @@ class DocumentService:
     # -- deletes -----------------------------------------------------------------------------
     def delete(self, doc_id: str, caller: Caller = CLI) -> None:
         stored = self.store.registry.document(doc_id, with_text=False)
-        digest = _raw(stored.content_hash) if stored else None
+        digest = raw_hash(stored.content_hash) if stored else None
         name = _file_name_of(stored)
         try:
-            with self._claim(doc_id):
+            with self.claims.hold(doc_id):
                 if not self.pipeline.delete(doc_id):
                     raise NotFoundError(f"No document with id {doc_id!r}.")
         except NotFoundError as exc:
@@ -238,19 +289,6 @@ class DocumentService:
         self._record("delete", caller, doc_id, name, digest, "deleted", 200, None)
 
     # -- helpers -----------------------------------------------------------------------------
-    @contextmanager
-    def _claim(self, doc_id: str) -> Iterator[None]:
-        """Hold ``doc_id`` for one change; a second change of it meanwhile is refused."""
-        with self._busy_lock:
-            if doc_id in self._busy:
-                raise ChangeInProgress(doc_id)
-            self._busy.add(doc_id)
-        try:
-            yield
-        finally:
-            with self._busy_lock:
-                self._busy.discard(doc_id)
-
     def _record(
         self,
         action: AuditAction,
@@ -282,34 +320,8 @@ class DocumentService:
             logger.exception("Could not write the audit row for %s of %s", action, doc_id)
 
 
-def kept_metadata(stored: StoredDocument, fields: dict[str, str | None] | None) -> dict[str, Any]:
-    """The entry a replacement is ingested with: the stored document's metadata (its extra
-    fields too), overridden field by field by ``fields`` (``None``: no curated value).
-
-    The stored provenance goes along, so ``build_meta`` reads the fields that were only
-    inferred from the old text again from the new one, and lays the user's edits over again;
-    a field given in ``fields`` counts as curated.
-    """
-    meta = stored.meta
-    entry: dict[str, Any] = {**meta.extra, "id": meta.doc_id}
-    for field in EDITABLE:
-        value = getattr(meta, field)
-        if value is not None:
-            entry[field] = value
-    provenance = dict(entry.get(PROVENANCE) or {})
-    for field, value in (fields or {}).items():
-        provenance.pop(field, None)
-        if value is None:
-            entry.pop(field, None)
-        else:
-            entry[field] = value
-    entry[PROVENANCE] = provenance
-    return entry
-
-
-def _raw(content_hash: str) -> str:
-    """The SHA-256 of the bytes: the first part of a stored content hash."""
-    return content_hash.split(":", 1)[0]
+def _job_note(job_id: str | None) -> str | None:
+    return f"job {job_id}" if job_id else None
 
 
 def _file_name_of(stored: StoredDocument | None) -> str | None:

@@ -4,7 +4,9 @@ A file's name is not trusted: ``sniff_suffix`` decides what the bytes are. A bin
 (PDF, .docx) must be what its name says; among the text formats the content decides (a
 ``.txt`` whose content is an HTML page is read as HTML, an HTML fragment named ``.html`` as
 HTML, Markdown by its name). Every refusal says what to do next and carries the HTTP status
-that fits it. Metadata sent with an upload (``check_metadata``) is checked here too.
+that fits it. Metadata sent with an upload (``check_metadata``) is checked here too, and so are
+the refusals that need a look inside the file but no parsing (``check_readable``: a zip bomb, text
+that is not UTF-8 or UTF-16), so an upload run as a background job is refused before it starts.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from assistant.application.metadata import check_changes
-from assistant.core.errors import UploadRefused
+from assistant.core.errors import UnreadableDocumentError, UploadRefused
+from ingest.archives import ZIP_SUFFIXES, ArchiveLimits, check_archive
 from ingest.loaders import SUPPORTED_SUFFIXES, sniff_suffix
 from ingest.manifest import EDITABLE
+from ingest.text_encoding import decode_text
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 _BINARY_KINDS = {".pdf": "PDF", ".docx": "Word (.docx) file"}
@@ -89,6 +93,21 @@ def check_upload(data: bytes, raw_name: str | None, max_bytes: int) -> tuple[str
     if not PurePosixPath(name).suffix:
         name += suffix
     return name, suffix
+
+
+def check_readable(data: bytes, name: str, suffix: str, limits: ArchiveLimits) -> None:
+    """The loader's cheap refusals, before any parsing: a .docx that would expand past
+    ``limits`` (413 ``archive_too_large``) and text that cannot be decoded (422
+    ``unreadable_document``); the loader checks the same again when it parses."""
+    try:
+        if suffix in ZIP_SUFFIXES:
+            check_archive(data, name, limits)
+        elif suffix in TEXT_SUFFIXES:
+            decode_text(data, name)
+    except UploadRefused:  # ArchiveTooLargeError: 413
+        raise
+    except UnreadableDocumentError as exc:
+        raise UploadRefused(422, "unreadable_document", str(exc)) from None
 
 
 def check_metadata(metadata: Any) -> dict[str, str | None]:
