@@ -4,13 +4,15 @@ One instance per process; it loads the embedding model once and is safe to share
 threads (the model call is serialised; SQLite and Chroma handle concurrent readers). It is a
 thin façade over the parts that do the work: ``AskService`` (questions), ``Library``
 (browsing), ``DocumentService`` (ingest, uploads, deletes), built from Settings by
-``Components``.
+``Components``. Background uploads (``UploadJobs``) start with the first call that needs them.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
@@ -20,6 +22,8 @@ from assistant.application.ask_service import EMPTY_INDEX_ANSWER, AskService
 from assistant.application.components import Components
 from assistant.application.documents import CLI, Caller, DocumentService, UploadOutcome
 from assistant.application.health import health_of
+from assistant.application.job_store import Job, JobState
+from assistant.application.jobs import UploadJobs
 from assistant.application.library import Library
 from assistant.application.metadata import MetadataService
 from assistant.core.errors import NotFoundError, QuestionError
@@ -66,6 +70,8 @@ class AssistantService:
         self.writes = DocumentService(
             self.store, self.pipeline, settings.max_upload_bytes, parts.feedback.audit
         )
+        self._jobs: UploadJobs | None = None
+        self._jobs_lock = threading.Lock()
 
     # The answering parts live in ``AskService``; these let tests and the evaluation swap one
     # (e.g. a retriever that records its results) without reaching inside.
@@ -181,6 +187,36 @@ class AssistantService:
             data, raw_name, replace=replace, metadata=metadata, caller=caller
         )
 
+    @property
+    def jobs(self) -> UploadJobs:
+        """The upload jobs (built on first use: a CLI that asks never opens the job store)."""
+        with self._jobs_lock:
+            if self._jobs is None:
+                folder = self.settings.data_dir / "jobs"
+                self._jobs = UploadJobs(self.writes, folder, self.settings.max_queued_uploads)
+            return self._jobs
+
+    def start_upload(
+        self,
+        data: bytes,
+        raw_name: str | None,
+        *,
+        replace: bool = False,
+        metadata: dict[str, Any] | str | None = None,
+        caller: Caller = CLI,
+    ) -> Job:
+        """``add_upload`` as a background job: refused now, or queued and returned at once."""
+        return self.jobs.submit(data, raw_name, replace=replace, metadata=metadata, caller=caller)
+
+    def job(self, job_id: str) -> Job:
+        return self.jobs.get(job_id)
+
+    def recent_jobs(self, limit: int = 20, state: JobState | None = None) -> list[Job]:
+        return self.jobs.recent(limit, state)
+
+    def cancel_job(self, job_id: str) -> Job:
+        return self.jobs.cancel(job_id)
+
     def delete_document(self, doc_id: str, caller: Caller = CLI) -> None:
         self.writes.delete(doc_id, caller)
 
@@ -192,5 +228,7 @@ class AssistantService:
         return health_of(self.store, self.embeddings, self.settings.llm, self.answer_cache)
 
     def close(self) -> None:
+        if self._jobs is not None:
+            self._jobs.close()
         self.feedback.close()
         self.store.close()
