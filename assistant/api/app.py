@@ -25,6 +25,7 @@ from assistant.api import (
     routes_documents,
     routes_feedback,
     routes_health,
+    routes_jobs,
     routes_login,
     routes_metadata,
     routes_openai,
@@ -47,7 +48,7 @@ documents. Every sentence of an answer ends with `[n]`, a citation to the exact 
 answer says so (`abstained: true`) and lists the closest passages.
 
 * `/api/v1/...` — ask (JSON or server-sent events), search, documents, passages, feedback,
-  the audit trail of document changes.
+  the audit trail of document changes, background upload jobs.
 * `/v1/chat/completions`, `/v1/models` — OpenAI-compatible facade (model `strategy-assistant`).
 * `/health` — readiness, never needs the API key.
 
@@ -67,6 +68,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.recent_jobs(1)  # opens the job store: jobs a stopped server left are closed
         yield
         if owned:
             service.close()
@@ -88,6 +90,7 @@ def create_app(
         routes_documents,
         routes_feedback,
         routes_audit,
+        routes_jobs,
         routes_openai,
     )
     for module in routers:

@@ -1,4 +1,8 @@
-"""Documents: list, detail, text, upload, delete; passages for source viewers; recommendations."""
+"""Documents: list, detail, text, upload, delete; passages for source viewers; recommendations.
+
+An upload over ``upload_job_bytes`` (or any with ``?wait=false``) is answered 202 with a job
+(``routes_jobs``) once it has passed the checks that need no parsing; the rest answer when
+indexed (201 added, 200 otherwise), as does any upload with ``?wait=true``."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from assistant.api.schemas import (
     UploadResponse,
 )
 from assistant.application.documents import Caller, NameConflict
+from assistant.application.job_store import Job
 from assistant.application.service import AssistantService
 from assistant.core.settings import Settings
 from assistant.core.views import DocumentDetail, PassageView
@@ -72,12 +77,16 @@ def get_document_text(doc_id: DocId, service: Service) -> DocumentText:
 
 @router.post(
     "/documents",
-    response_model=UploadResponse,
+    response_model=UploadResponse | Job,
     status_code=201,
     responses={
         200: {
             "model": UploadResponse,
             "description": "Replaced (updated), or already indexed (unchanged/duplicate)",
+        },
+        202: {
+            "model": Job,
+            "description": "Checked and queued as a background job (Location: /api/v1/jobs/{id})",
         },
         409: {
             "model": ErrorResponse,
@@ -85,6 +94,10 @@ def get_document_text(doc_id: DocId, service: Service) -> DocumentText:
             "send replace=true to replace it. Or another change of it is running.",
         },
         415: {"model": ErrorResponse, "description": "Not a supported document type"},
+        503: {
+            "model": ErrorResponse,
+            "description": "The index is unavailable or busy, or too many uploads are queued",
+        },
     },
     summary="Upload and index one document (.txt .md .pdf .docx .html)",
 )
@@ -109,14 +122,29 @@ def upload_document(
             "replacing, these override the kept metadata (null clears a field)."
         ),
     ] = None,
-) -> UploadResponse:
+    wait: Annotated[
+        bool | None,
+        Query(
+            description="true: answer when indexed (201/200); false: answer at once with a job "
+            "(202). By default an upload over ASSISTANT_UPLOAD_JOB_BYTES (64 KiB) is a job."
+        ),
+    ] = None,
+) -> UploadResponse | Job:
     """Ingests incrementally: re-uploading the same content is a no-op, and content already
     indexed under another name is reported as a duplicate, never indexed twice. A different
     document under a name already in the library is refused with 409 unless ``replace=true``;
-    a replacement keeps the document's curated metadata unless new metadata is sent."""
+    a replacement keeps the document's curated metadata unless new metadata is sent.
+
+    A large upload (or ``wait=false``) is a background job: the refusals that need no parsing
+    (413 size or zip bomb, 415 type, 422 empty, undecodable text or bad metadata, 409 name)
+    still come now; then 202 with the job and ``Location: /api/v1/jobs/{id}``. Poll that for
+    progress and the result; ``DELETE`` it to cancel. Questions are answered meanwhile from
+    the index as it was, and the document joins them once the job commits."""
     data = _read_limited(file, settings.max_upload_bytes)
+    background = len(data) > settings.upload_job_bytes if wait is None else not wait
+    start = service.start_upload if background else service.add_upload
     try:
-        outcome = service.add_upload(
+        outcome = start(
             data,
             file.filename,
             replace=replace or replace_query,
@@ -125,6 +153,10 @@ def upload_document(
         )
     except NameConflict as exc:
         raise ApiError(409, exc.code, str(exc), doc_id=exc.doc_id, title=exc.title) from None
+    if isinstance(outcome, Job):
+        response.status_code = 202
+        response.headers["Location"] = f"/api/v1/jobs/{outcome.id}"
+        return outcome
     if outcome.status != "added":
         response.status_code = 200
     response.headers["Location"] = f"/api/v1/documents/{outcome.doc_id}"

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.application.feedback_store import FeedbackRecord
+from assistant.application.job_store import Job
 from assistant.core.filters import SearchFilters
 from assistant.core.models import Answer, Passage, Turn
 from assistant.core.views import DocumentSummary
@@ -145,3 +146,8 @@ class ChatCompletionRequest(BaseModel):
         None, description="Extension: metadata filters (pass via the client's extra_body)."
     )
     top_k: int | None = Field(None, ge=1, le=50, description="Extension: passages to use.")
+
+
+class JobList(BaseModel):
+    count: int
+    jobs: list[Job]

@@ -20,6 +20,7 @@ from assistant.api import (
     routes_documents,
     routes_feedback,
     routes_health,
+    routes_jobs,
     routes_metadata,
     routes_openai,
 )
@@ -35,6 +36,7 @@ ROUTES = [
         routes_metadata,
         routes_feedback,
         routes_audit,
+        routes_jobs,
         routes_openai,
     )
     for route in module.router.routes
