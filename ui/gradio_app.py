@@ -12,6 +12,7 @@ from fastapi import FastAPI, Response
 
 from assistant.application.documents import Caller
 from assistant.application.service import AssistantService
+from assistant.core.errors import UploadRefused
 from ui import assets, handlers, render, render_views, uploads
 from ui.tabs import build_ask_tab, build_compare_tab, build_library_tab, filter_accordion
 
@@ -101,30 +102,53 @@ def build_ui(service: AssistantService) -> gr.Blocks:
         demo.load(refresh, ask.filter_inputs, refresh_outputs, show_progress="hidden")
 
         unchanged = [gr.skip()] * len(refresh_outputs)
+        idle = (None, gr.Timer(active=False), gr.Button(visible=False))
 
         def upload(path: str | None, replace: bool, request: gr.Request | None, filter_values):
-            """Add the file; when its name is another document's, ask before replacing it."""
+            """Start adding the file as a background job, polled by the timer; when its name
+            is another document's, ask before replacing it."""
             hidden = gr.Row(visible=False)
             if not path:
                 status = render.message("Choose a file to add first.", "error")
-                return (status, gr.skip(), gr.skip(), hidden, *unchanged)
+                return (status, gr.skip(), gr.skip(), hidden, *idle, *unchanged)
             with open(path, "rb") as handle:
                 data = handle.read()
             client = request.client.host if request is not None and request.client else None
             caller = Caller(via="ui", client=client)
-            result = uploads.upload_document(service, data, path, replace, caller)
+            result = uploads.start_upload(service, data, path, replace, caller)
             if result.conflict:
                 status = render.message(result.message, "warning")
-                return (status, gr.skip(), gr.skip(), gr.Row(visible=True), *unchanged)
-            status = render.message(result.message, "ok" if result.ok else "error")
+                return (status, gr.skip(), gr.skip(), gr.Row(visible=True), *idle, *unchanged)
             if not result.ok:
-                return (status, gr.skip(), gr.skip(), hidden, *unchanged)
-            outline = handlers.document_outline(service, result.doc_id)
+                status = render.message(result.message, "error")
+                return (status, gr.skip(), gr.skip(), hidden, *idle, *unchanged)
+            running = (result.job_id, gr.Timer(active=True), gr.Button(visible=True))
+            return (result.message, gr.skip(), gr.skip(), hidden, *running, *unchanged)
+
+        def poll(job_id: str | None, *filter_values):
+            """The running upload's progress; once it has ended, its outcome and the library."""
+            if not job_id:
+                return (gr.skip(), gr.skip(), gr.skip(), gr.skip(), *idle, *unchanged)
+            job = service.job(job_id)
+            ended = uploads.job_panel(job)
+            if ended is None:
+                progress = uploads.progress_html(job)
+                return (progress, gr.skip(), gr.skip(), gr.skip(), *[gr.skip()] * 3, *unchanged)
+            status = render.message(ended.message, "ok" if ended.ok else "error")
+            if not ended.ok or ended.doc_id is None:
+                return (status, gr.skip(), gr.skip(), gr.skip(), *idle, *unchanged)
+            outline = handlers.document_outline(service, ended.doc_id)
             refreshed = list(refresh(*filter_values))
             refreshed[refresh_outputs.index(library.doc_pick)] = gr.Dropdown(
-                choices=handlers.choices(service)["documents"], value=result.doc_id
+                choices=handlers.choices(service)["documents"], value=ended.doc_id
             )
-            return (status, None, outline, hidden, *refreshed)
+            return (status, None, outline, gr.skip(), *idle, *refreshed)
+
+        def stop(job_id: str | None):
+            try:
+                return uploads.progress_html(service.cancel_job(job_id)) if job_id else gr.skip()
+            except UploadRefused:  # it had just ended: the next tick shows how
+                return gr.skip()
 
         def add(path: str | None, request: gr.Request, *filter_values):
             return upload(path, False, request, filter_values)
@@ -135,15 +159,23 @@ def build_ui(service: AssistantService) -> gr.Blocks:
         def keep():
             return render.message("Nothing was changed.", "ok"), gr.Row(visible=False)
 
+        job_id = gr.State(None)
         upload_outputs = [
             library.status,
             library.file,
             library.detail,
             library.confirm,
+            job_id,
+            library.timer,
+            library.stop,
             *refresh_outputs,
         ]
         library.add.click(add, [library.file, *ask.filter_inputs], upload_outputs)
         library.replace.click(replace, [library.file, *ask.filter_inputs], upload_outputs)
+        library.timer.tick(
+            poll, [job_id, *ask.filter_inputs], upload_outputs, show_progress="hidden"
+        )
+        library.stop.click(stop, job_id, library.status, show_progress="hidden")
         library.keep.click(keep, None, [library.status, library.confirm], queue=False)
         library.file.change(lambda: gr.Row(visible=False), None, library.confirm, queue=False)
     # Several staff can ask at once: the service is thread-safe (the model call is serialised).

@@ -55,6 +55,8 @@ class LibraryTab:
     confirm: gr.Row  # shown when the file would replace a document of the same name
     replace: gr.Button
     keep: gr.Button
+    stop: gr.Button  # shown while an upload runs in the background
+    timer: gr.Timer  # polls the running upload's job
 
 
 @dataclass
@@ -239,7 +241,8 @@ def build_library_tab(service: AssistantService) -> LibraryTab:
         with gr.Tab("Add a document"):
             gr.Markdown(
                 "Add a `.txt`, `.md`, `.pdf`, `.docx` or `.html` file. Its type is "
-                "checked from its content; once added it is searchable straight away."
+                "checked from its content; a bar shows how far indexing has gone (questions "
+                "are answered meanwhile), and once added it is searchable straight away."
             )
             file = gr.File(
                 label="Document file",
@@ -253,6 +256,10 @@ def build_library_tab(service: AssistantService) -> LibraryTab:
             with gr.Row(visible=False, elem_id="sa-upload-confirm") as confirm:
                 replace = gr.Button("Replace it with this file", variant="stop")
                 keep = gr.Button("Keep the existing document", variant="secondary")
+            stop = gr.Button(
+                "Stop this upload", variant="secondary", visible=False, elem_id="sa-upload-stop"
+            )
+            timer = gr.Timer(1.0, active=False)
         with gr.Tab("Edit details"):
             metadata_form.build_metadata_form(service, table)
 
@@ -265,7 +272,18 @@ def build_library_tab(service: AssistantService) -> LibraryTab:
         lambda d: handlers.document_outline(service, d), doc_pick, detail, show_progress="hidden"
     )
     return LibraryTab(
-        table, doc_pick, detail, recommendations, file, add, status, confirm, replace, keep
+        table,
+        doc_pick,
+        detail,
+        recommendations,
+        file,
+        add,
+        status,
+        confirm,
+        replace,
+        keep,
+        stop,
+        timer,
     )
 
 
