@@ -125,5 +125,5 @@ def is_fragment(passage: Passage, sentence: ScoredSentence) -> bool:
         chunk.kind == "text"
         and stripped[:1].islower()
         and not stripped.startswith(("e.g", "i.e"))
-        and (not before or before[-1] not in ".!?:;\"”)")
+        and (not before or before[-1] not in '.!?:;"”)')
     )
