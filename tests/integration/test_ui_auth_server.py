@@ -13,6 +13,7 @@ with the seed corpus ingested, and Gradio's temp folder is a private one the tes
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import gradio_client
@@ -109,6 +110,17 @@ def test_raw_gradio_calls_without_a_sign_in_are_refused_and_write_nothing(server
     assert mid_term(api) == before
 
 
+def wait_for_last_job(api, timeout: float = 120.0) -> dict:
+    """The newest upload job, once it has ended (the UI polls it the same way)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        jobs = api.get("/api/v1/jobs").json()["jobs"]
+        if jobs and jobs[0]["state"] in ("succeeded", "failed", "cancelled"):
+            return jobs[0]
+        assert time.monotonic() < deadline, jobs[:1]
+        time.sleep(0.5)
+
+
 def test_with_the_key_gradio_client_works_and_replacing_still_asks_first(server, api, tmp_path):
     before = mid_term(api)
     client = gradio_client.Client(
@@ -119,7 +131,9 @@ def test_with_the_key_gradio_client_works_and_replacing_still_asks_first(server,
     assert "Replace it with this file?" in asked[0]
     assert mid_term(api) == before  # nothing changed until the user confirms
     replaced = client.predict(handle_file(hijack), *NO_FILTERS, api_name="/replace")
-    assert "Replaced" in replaced[0]
+    assert "Adding" in replaced[0]  # the UI runs the replacement as a background job
+    job = wait_for_last_job(api)
+    assert job["state"] == "succeeded" and job["result"]["status"] == "updated", job
     after = mid_term(api)
     assert after["meta"]["title"] == before["meta"]["title"]  # curated metadata kept
     assert after["meta"]["organisation"] == before["meta"]["organisation"]
