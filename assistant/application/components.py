@@ -31,6 +31,7 @@ def make_embeddings_from(settings: Settings) -> Embeddings:
         settings.embedding_batch_size,
         settings.embedding_query_backend,
         settings.data_dir / "models",
+        settings.embedding_ingest_backend,
     )
 
 

