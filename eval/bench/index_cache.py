@@ -55,6 +55,7 @@ def ingest_code_fingerprint() -> str:
     digest = hashlib.sha256()
     files = sorted((PROJECT_ROOT / "ingest").glob("*.py")) + [
         PROJECT_ROOT / "assistant" / "index" / "embeddings.py",
+        PROJECT_ROOT / "assistant" / "index" / "onnx_encoder.py",
         PROJECT_ROOT / "assistant" / "core" / "sentences.py",
         PROJECT_ROOT / "assistant" / "core" / "normalise.py",
         PROJECT_ROOT / "assistant" / "index" / "keyword_index.py",

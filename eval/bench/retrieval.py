@@ -102,7 +102,12 @@ def run(
 
     info = machine()
     embeddings = make_embeddings(
-        settings.embedding_model, settings.embedding_device, settings.embedding_batch_size
+        settings.embedding_model,
+        settings.embedding_device,
+        settings.embedding_batch_size,
+        settings.embedding_query_backend,
+        settings.data_dir / "models",
+        settings.embedding_ingest_backend,  # the benchmark index is embedded like an ingest
     )
     base = settings.model_copy(update={"reranker": "sentence", "retrieval_mode": "hybrid"})
     jobs: list[tuple[str, str, RetrievalSet]] = []

@@ -1,4 +1,4 @@
-"""``strategy-assistant bench retrieval | speed | ingest | answerability``."""
+"""``strategy-assistant bench retrieval | speed | ingest | ingest-speed | answerability``."""
 
 from __future__ import annotations
 
@@ -116,6 +116,31 @@ def bench_ingest(
     from eval.bench.ingest_speed import run_seed_ingest
 
     run_seed_ingest(load_settings(), write_docs)
+
+
+@bench_app.command("ingest-speed")
+def bench_ingest_speed(
+    beir: Annotated[
+        Path | None, typer.Option(help="BEIR folder (SciFact) for the abstracts corpus.")
+    ] = None,
+    docs: Annotated[int, typer.Option(min=0, help="SciFact abstracts ingested (0: none).")] = 1000,
+    runs: Annotated[int, typer.Option(min=1, help="Runs (each: every corpus, every encoder).")] = 3,
+    backends: Annotated[
+        str, typer.Option(help="Ingest encoders compared: torch,onnx,bf16.")
+    ] = "torch,onnx",
+    seed: Annotated[bool, typer.Option(help="Include the seed corpus.")] = True,
+    write_docs: Annotated[
+        bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
+    ] = False,
+) -> None:
+    """Cold ingest per ingest encoder vs a raw PyTorch encode of the same texts, as a ratio."""
+    from eval.bench.ingest_backends import run
+
+    names = [b.strip() for b in backends.split(",") if b.strip()]
+    if not names or any(b not in ("torch", "onnx", "bf16") for b in names):
+        err.print("--backends: a comma-separated list of torch, onnx, bf16")
+        raise typer.Exit(2)
+    run(beir, docs, runs, names, seed, write_docs, load_settings())
 
 
 @bench_app.command("answerability")
