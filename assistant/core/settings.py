@@ -130,6 +130,14 @@ class Settings(BaseSettings):
     support_threshold: float = Field(0.45, ge=-1.0, le=1.0)
 
     ui_enabled: bool = Field(True, description="Mount the Gradio UI at /ui in `serve`.")
+    ui_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Set by `serve --workers N` in its API workers: the UI is served by one "
+        "process on this port (Gradio keeps each session in one process's memory) and /ui "
+        "here redirects there, on the same host.",
+    )
     api_key: str | None = None
     ui_session_hours: float = Field(
         12.0,
@@ -156,6 +164,13 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="API server processes for `serve` over one data folder (more than one "
+        "starts a Chroma server for them and serves the UI on port + 1).",
+    )
 
     @field_validator("data_dir", "corpus_dir")
     @classmethod
