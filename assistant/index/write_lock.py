@@ -8,6 +8,10 @@ server processes later). The kernel drops an ``flock`` when its process dies, so
 ingest never leaves the index locked. Readers never take it: they answer from the committed
 registry and from whichever complete BM25 index is current (see ``IndexStore``), and the
 registry's generation, bumped by every commit, is what tells them to look again.
+
+With a shared database (ASSISTANT_DATABASE_URL) the process lock is a PostgreSQL advisory lock
+instead (``pg_support.AdvisoryLock``), so the one writer is one across every machine that
+shares the index; the thread lock, the reentrancy and the timeout are the same.
 """
 
 from __future__ import annotations
@@ -17,21 +21,35 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from filelock import FileLock, Timeout
 
 from assistant.core.errors import IndexBusyError
 
 
+class ProcessLock(Protocol):
+    """The lock between processes: taken within ``timeout`` seconds (0: one try) or not."""
+
+    def acquire(self, timeout: float) -> bool: ...
+
+    def release(self) -> None: ...
+
+
 class WriteLock:
     """Reentrant for the thread that holds it; ``timeout`` seconds at most for the others."""
 
-    def __init__(self, path: Path, timeout: float) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(
+        self, path: Path | None, timeout: float, process_lock: ProcessLock | None = None
+    ) -> None:
         self.path = path
         self.timeout = timeout
         self._threads = threading.RLock()
-        self._file = _file_lock(path)
+        if process_lock is None:
+            assert path is not None, "a lock file or a process lock"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            process_lock = FlockLock(path)
+        self._process = process_lock
         self._owner: int | None = None
         self._depth = 0
 
@@ -75,12 +93,13 @@ class WriteLock:
         if self._depth == 0:
             left = deadline - time.monotonic()
             try:
-                self._file.acquire(timeout=max(0.0, left))  # 0: one try
-            except BaseException as exc:  # Timeout: another process writes; anything else: raise
+                taken = self._process.acquire(max(0.0, left))  # 0: one try
+            except BaseException:  # the lock could not be asked (a database error): raise
                 self._threads.release()
-                if isinstance(exc, Timeout):
-                    return False
                 raise
+            if not taken:  # another process writes
+                self._threads.release()
+                return False
             self._owner = threading.get_ident()
         self._depth += 1
         return True
@@ -89,8 +108,25 @@ class WriteLock:
         self._depth -= 1
         if self._depth == 0:
             self._owner = None
-            self._file.release()
+            self._process.release()
         self._threads.release()
+
+
+class FlockLock:
+    """``ProcessLock`` over an ``flock`` on one file (every process on one data folder)."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = _file_lock(path)
+
+    def acquire(self, timeout: float) -> bool:
+        try:
+            self._file.acquire(timeout=timeout)
+        except Timeout:
+            return False
+        return True
+
+    def release(self) -> None:
+        self._file.release()
 
 
 def _file_lock(path: Path) -> FileLock:

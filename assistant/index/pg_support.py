@@ -1,0 +1,139 @@
+"""PostgreSQL plumbing shared by every store that lives in the database (ASSISTANT_DATABASE_URL).
+
+Connections run in autocommit mode and open a transaction only where the code says so (a
+snapshot of reads, or one write), exactly like the SQLite stores with ``isolation_level=None``:
+a psycopg connection left in its default mode would sit "idle in transaction" after its first
+query and keep answering from that old snapshot, so server B would never see what A commits.
+
+Locks across machines are session-level advisory locks (``pg_advisory_lock``), each held by a
+connection of its own: PostgreSQL drops them when that session ends, so a killed process, like
+a killed ``flock`` holder, never leaves anything locked (a machine that vanishes is noticed when
+its TCP connection times out).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Any
+
+APPLICATION_NAME = "strategy-assistant"
+CONNECT_TIMEOUT = 10  # seconds to reach the database before an error
+
+
+def connect(url: str) -> Any:
+    """A new autocommit connection (psycopg is imported only when a database is configured)."""
+    import psycopg
+
+    return psycopg.connect(
+        url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, application_name=APPLICATION_NAME
+    )
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for ``name`` (collisions: about 2**-64)."""
+    digest = hashlib.sha256(f"{APPLICATION_NAME}:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def in_transaction(connection: Any) -> bool:
+    """Whether ``connection`` is inside a transaction block (psycopg ``TransactionStatus``)."""
+    from psycopg.pq import TransactionStatus
+
+    return connection.info.transaction_status != TransactionStatus.IDLE
+
+
+def create_schema(connection: Any, name: str, statements: list[str]) -> None:
+    """Run ``CREATE ... IF NOT EXISTS`` statements once, whoever else starts at the same moment:
+    two servers creating the same table at once can otherwise fail on PostgreSQL's catalog."""
+    with connection.transaction():
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(f"schema:{name}"),))
+        for statement in statements:
+            connection.execute(statement)
+
+
+class ThreadConnections:
+    """One connection per thread (as the SQLite registry has): a snapshot's reads must all run
+    on one connection, and a thread never waits for another's query."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[Any] = []
+
+    def get(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None or connection.closed:
+            connection = connect(self.url)
+            self._local.connection = connection
+            with self._lock:
+                self._all.append(connection)
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._all:
+                connection.close()
+            self._all.clear()
+            self._local = threading.local()
+
+
+class AdvisoryLock:
+    """A cross-machine lock: ``pg_advisory_lock(key)`` held on a dedicated connection.
+
+    ``acquire(timeout)`` waits in PostgreSQL's own lock queue (first come, first served) for
+    up to ``timeout`` seconds (``lock_timeout``), or tries once when ``timeout`` is 0; it says
+    whether the lock was taken. Not reentrant by itself: ``WriteLock`` counts the depth.
+    """
+
+    def __init__(self, url: str, key: int) -> None:
+        self.url = url
+        self.key = key
+        self._connection: Any = None
+
+    def _session(self) -> Any:
+        if self._connection is None or self._connection.closed:
+            self._connection = connect(self.url)
+        return self._connection
+
+    def acquire(self, timeout: float) -> bool:
+        import psycopg
+
+        connection = self._session()
+        if timeout <= 0:
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
+            return bool(row[0])
+        milliseconds = max(1, int(timeout * 1000))
+        try:
+            connection.execute(f"SET lock_timeout = {milliseconds}")
+            connection.execute("SELECT pg_advisory_lock(%s)", (self.key,))
+        except psycopg.errors.LockNotAvailable:
+            return False
+        finally:
+            if not connection.closed:
+                connection.execute("SET lock_timeout = 0")
+        return True
+
+    def release(self) -> None:
+        import psycopg
+
+        connection = self._connection
+        if connection is None or connection.closed:
+            return  # the session ended, and PostgreSQL released the lock with it
+        try:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+        except psycopg.Error:  # a broken session: ending it is what releases the lock
+            self.close()
+
+    def is_free(self) -> bool:
+        """Whether nobody holds the lock now (taken and released at once when free)."""
+        if not self.acquire(0):
+            return False
+        self.release()
+        return True
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
