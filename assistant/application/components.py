@@ -11,6 +11,7 @@ from assistant.answering.answerability import MODEL_FILE, AnswerabilityModel
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.llm_answerer import LLMAnswerer, make_chat_model
 from assistant.application.feedback_store import FeedbackStore
+from assistant.application.stores import open_feedback_store
 from assistant.core.lru_cache import LRUCache
 from assistant.core.profile import profile_for
 from assistant.core.settings import Settings
@@ -91,7 +92,7 @@ class Components:
     extractive: ExtractiveAnswerer
     llm: LLMAnswerer | None
     pipeline: IngestPipeline
-    feedback: FeedbackStore
+    feedback: FeedbackStore  # or PgFeedbackStore, the same interface (open_feedback_store)
 
     @classmethod
     def build(
@@ -117,5 +118,5 @@ class Components:
             extractive=extractive,
             llm=make_llm_answerer(settings, embeddings, extractive, chat_model),
             pipeline=make_pipeline(settings, store, embeddings),
-            feedback=FeedbackStore(settings.data_dir / "feedback.sqlite"),
+            feedback=open_feedback_store(settings),
         )

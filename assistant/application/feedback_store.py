@@ -3,7 +3,9 @@
 Both are append-only: thumbs up/down and comments on answers (``FeedbackStore``), and every
 upload, replace and delete with its time, client, document id, content hash and result
 (``AuditLog``, ``FeedbackStore.audit``). Councils answer for what their tools said and when; the
-audit says which version of a document was in the index at a given time.
+audit says which version of a document was in the index at a given time. With a shared
+database both live there, for every server alike (``pg_stores``, chosen by
+``stores.open_feedback_store``).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class AuditLog:
                 row,
             )
             self._conn.commit()
-        fields = dict(zip(_AUDIT_FIELDS[1:], row, strict=True))
+        fields = dict(zip(AUDIT_FIELDS[1:], row, strict=True))
         return AuditRecord(id=int(cursor.lastrowid), **fields)
 
     def list(
@@ -102,14 +104,14 @@ class AuditLog:
         where, args = ("WHERE doc_id = ? ", [doc_id]) if doc_id else ("", [])
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {', '.join(_AUDIT_FIELDS)} FROM audit {where}"
+                f"SELECT {', '.join(AUDIT_FIELDS)} FROM audit {where}"
                 "ORDER BY id DESC LIMIT ? OFFSET ?",
                 (*args, limit, offset),
             ).fetchall()
-        return [AuditRecord(**dict(zip(_AUDIT_FIELDS, r, strict=True))) for r in rows]
+        return [AuditRecord(**dict(zip(AUDIT_FIELDS, r, strict=True))) for r in rows]
 
 
-_AUDIT_FIELDS = (
+AUDIT_FIELDS = (
     "id",
     "at",
     "action",

@@ -4,7 +4,9 @@ A job's record is kept in ``<data_dir>/jobs/jobs.sqlite``: its state (queued, ru
 succeeded, failed, cancelled), its progress, its result or error. The bytes being uploaded are
 not kept: a job that was queued or running when its server died cannot be resumed, and is
 closed when a server next opens the store (``JobStore.stale``; ``UploadJobs`` marks it failed,
-or succeeded when the index shows its document was committed before the process died).
+or succeeded when the index shows its document was committed before the process died). With a
+shared database the records live there instead (``pg_stores.PgJobStore``, chosen by
+``stores.open_job_store``).
 
 Which jobs died with their server is told by a lock, not by a guess: every process that runs
 jobs holds an exclusive ``flock`` on ``jobs/owners/<owner>.lock`` for as long as it lives, and
@@ -156,7 +158,7 @@ class JobStore:
             row = self._conn.execute(
                 "SELECT body, cancel FROM jobs WHERE id = ?", (job_id,)
             ).fetchone()
-        return _job(*row) if row else None
+        return job_from_row(*row) if row else None
 
     def recent(self, limit: int, state: JobState | None = None) -> list[Job]:
         where, args = ("WHERE state = ? ", [state]) if state else ("", [])
@@ -166,7 +168,7 @@ class JobStore:
                 "ORDER BY created_at DESC, rowid DESC LIMIT ?",
                 (*args, limit),
             ).fetchall()
-        return [_job(*r) for r in rows]
+        return [job_from_row(*r) for r in rows]
 
     def stale(self) -> list[Job]:
         """Queued or running jobs whose owner process is gone (its lock is free)."""
@@ -182,7 +184,7 @@ class JobStore:
             if owner not in alive:
                 alive[owner] = self._owner_alive(owner)
             if not alive[owner]:
-                found.append(_job(body, cancel))
+                found.append(job_from_row(body, cancel))
         return found
 
     def _owner_alive(self, owner: str) -> bool:
@@ -205,7 +207,8 @@ class JobStore:
         (self._owners / f"{self.owner}.lock").unlink(missing_ok=True)
 
 
-def _job(body: str, cancel: int) -> Job:
+def job_from_row(body: str, cancel: int) -> Job:
+    """A job from its stored body and cancel flag (a cancel may come from another process)."""
     job = Job.model_validate_json(body)
     job.cancel_requested = job.cancel_requested or bool(cancel)
     return job

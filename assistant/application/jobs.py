@@ -41,6 +41,7 @@ from assistant.application.job_store import (
     new_job_id,
     now,
 )
+from assistant.application.stores import open_job_store
 from assistant.core.errors import NotFoundError, UnreadableDocumentError, UploadRefused
 from assistant.index.registry import StoredDocument
 
@@ -74,7 +75,7 @@ class UploadJobs:
 
     def __init__(self, writes: DocumentService, folder: Path, max_queued: int) -> None:
         self.writes = writes
-        self.store = JobStore(folder)
+        self.store: JobStore = open_job_store(folder, writes.store.settings)
         self.max_queued = max_queued
         self._cond = threading.Condition()
         self._queue: deque[tuple[Job, PendingUpload]] = deque()

@@ -64,7 +64,7 @@ class ThreadConnections:
 
     def get(self) -> Any:
         connection = getattr(self._local, "connection", None)
-        if connection is None or connection.closed:
+        if connection is None or connection.broken or connection.closed:
             connection = connect(self.url)
             self._local.connection = connection
             with self._lock:
@@ -93,7 +93,7 @@ class AdvisoryLock:
         self._connection: Any = None
 
     def _session(self) -> Any:
-        if self._connection is None or self._connection.closed:
+        if self._connection is None or self._connection.broken or self._connection.closed:
             self._connection = connect(self.url)
         return self._connection
 
