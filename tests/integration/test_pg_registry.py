@@ -1,0 +1,244 @@
+"""The PostgreSQL stores behave as the SQLite ones do (issue 15, target 3), on a real server.
+
+Every registry check runs twice, on ``Registry`` (SQLite) and on ``PgRegistry``, and the
+answers must be the same: order of rows, the generation counter, snapshots that do not see a
+commit made meanwhile (by another "server": a second registry on the same database), failed
+writes that change nothing, metadata edits. The advisory writer lock keeps a second server out
+for its timeout; the job store tells a dead server's jobs from a live one's; feedback and the
+audit written through one store are listed by another.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from assistant.application.feedback_store import FeedbackIn
+from assistant.application.job_store import Job, new_job_id, now
+from assistant.application.pg_stores import PgFeedbackStore, PgJobStore
+from assistant.core.errors import IndexBusyError
+from assistant.core.models import Chunk, DocumentMeta
+from assistant.core.settings import Settings
+from assistant.index.pg_registry import PgRegistry
+from assistant.index.registry import Registry
+from assistant.index.registry_factory import open_registry, open_write_lock
+from tests.postgres import new_database, running_postgres
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+WIDTH = 8
+
+
+@pytest.fixture(scope="module")
+def admin_url():
+    with running_postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_pair(request, tmp_path, admin_url):
+    """A function returning a new registry on the same store each call (two "servers")."""
+    opened = []
+    database = new_database(admin_url) if request.param == "postgres" else None
+
+    def open_one():
+        registry = PgRegistry(database) if database else Registry(tmp_path / "registry.sqlite")
+        opened.append(registry)
+        return registry
+
+    yield open_one
+    for registry in opened:
+        registry.close()
+
+
+def document(doc_id: str, n: int, recommendation: str | None = None, tag: str = "a"):
+    meta = DocumentMeta(doc_id=doc_id, title=f"Title {doc_id}", place="Leeds")
+    chunks = [
+        Chunk(
+            chunk_id=f"{doc_id}:{tag}:{i:04d}",
+            doc_id=doc_id,
+            ordinal=i,
+            text=f"passage {i} of {doc_id}",
+            start=i * 10,
+            end=i * 10 + 9,
+            recommendation=recommendation if i == 0 else None,
+            sentence_spans=[(0, 4), (5, 9)],
+        )
+        for i in range(n)
+    ]
+    rng = np.random.default_rng(abs(hash((doc_id, tag))) % 2**32)
+    vectors = rng.standard_normal((n, WIDTH)).astype(np.float32)
+    sentences = [rng.standard_normal((2, WIDTH)).astype(np.float32) for _ in range(n)]
+    texts = [f"embed {c.text}" for c in chunks]
+    return meta, f"hash-{doc_id}-{tag}", f"text of {doc_id}", [0], chunks, texts, vectors, sentences
+
+
+def state_of(registry) -> dict:
+    """Everything a reader can ask, as plain values, to compare the two backends."""
+    vectors = registry.vectors(sorted(registry.chunk_ids()))
+    return {
+        "generation": registry.generation(),
+        "counts": registry.counts(),
+        "hashes": registry.document_hashes(),
+        "documents": [
+            (d.meta.model_dump(), d.content_hash, d.chunk_count) for d in registry.documents()
+        ],
+        "text": [registry.document(d).text for d in sorted(registry.document_hashes())],
+        "iter_chunks": [(c.chunk_id, t) for c, t in registry.iter_chunks()],
+        "sentences": [(i, m.tolist()) for i, m in registry.iter_sentence_vectors()],
+        "vectors": {i: (p.tolist(), s.tolist()) for i, (p, s) in vectors.items()},
+        "recommendation": registry.recommendation_chunk_ids("3"),
+        "chunks_of": [c.chunk_id for c in registry.chunks_of("b-doc")],
+    }
+
+
+def test_reads_and_writes_match(open_pair):
+    registry = open_pair()
+    assert registry.generation() == 0 and registry.counts() == (0, 0)
+    assert registry.replace_document(*document("b-doc", 3, recommendation="3")) == []
+    assert registry.replace_document(*document("a-doc", 2)) == []
+    assert registry.replace_document(*document("B-upper", 1, recommendation="3")) == []
+    first = state_of(registry)
+    assert first["generation"] == 3 and first["counts"] == (3, 6)
+    # "C" order everywhere: "B-upper" < "a-doc" < "b-doc", ordinal within a document
+    assert [d[0]["doc_id"] for d in first["documents"]] == ["B-upper", "a-doc", "b-doc"]
+    assert first["recommendation"] == ["B-upper:a:0000", "b-doc:a:0000"]
+    assert registry.chunk("a-doc:a:0001").text == "passage 1 of a-doc"
+    assert registry.chunks(["a-doc:a:0000", "missing"]).keys() == {"a-doc:a:0000"}
+    assert registry.chunks([]) == {} and registry.vectors([]) == {}
+
+    replaced = registry.replace_document(*document("b-doc", 2, tag="v2"))
+    assert sorted(replaced) == [f"b-doc:a:{i:04d}" for i in range(3)]
+    assert registry.delete_document("a-doc") == ["a-doc:a:0000", "a-doc:a:0001"]
+    meta = DocumentMeta(doc_id="b-doc", title="Edited", place="Leeds")
+    registry.save_metadata_edits("b-doc", {"title": "Edited"}, meta, {"b-doc:v2:0000": "new"})
+    assert registry.metadata_edits("b-doc") == {"title": "Edited"}
+    assert registry.document("b-doc", with_text=False).text == ""
+    other = open_pair()  # another server on the same store sees it all
+    assert state_of(other) == state_of(registry)
+    assert other.document("b-doc").meta.title == "Edited"
+    registry.save_metadata_edits("b-doc", {}, meta, {})
+    assert other.metadata_edits("b-doc") == {} and other.generation() == 7
+
+
+def test_both_backends_give_the_same_answers(tmp_path, admin_url):
+    sqlite, postgres = Registry(tmp_path / "r.sqlite"), PgRegistry(new_database(admin_url))
+    try:
+        for registry in (sqlite, postgres):
+            registry.replace_document(*document("b-doc", 3, recommendation="3"))
+            registry.replace_document(*document("a-doc", 2))
+            registry.replace_document(*document("B-upper", 1, recommendation="3"))
+            registry.delete_document("a-doc")
+        left, right = state_of(sqlite), state_of(postgres)
+        assert left == right
+    finally:
+        sqlite.close()
+        postgres.close()
+
+
+def test_a_snapshot_does_not_see_a_commit_made_meanwhile(open_pair):
+    reader, writer = open_pair(), open_pair()
+    writer.replace_document(*document("a-doc", 2))
+    seen = {}
+    with reader.snapshot():
+        seen["before"] = (reader.generation(), reader.counts())
+        done = threading.Event()
+        thread = threading.Thread(
+            target=lambda: (writer.replace_document(*document("b-doc", 1)), done.set())
+        )
+        thread.start()
+        assert done.wait(30), "a writer must not wait for a reader's snapshot"
+        seen["during"] = (reader.generation(), reader.counts())
+    thread.join()
+    assert seen["before"] == seen["during"] == (1, (1, 2))
+    assert (reader.generation(), reader.counts()) == (2, (2, 3))
+
+
+def test_a_failed_write_changes_nothing(open_pair):
+    registry = open_pair()
+    registry.replace_document(*document("a-doc", 2))
+    before = state_of(registry)
+    broken = list(document("b-doc", 2))
+    broken[4] = [broken[4][0], broken[4][0]]  # the same chunk id twice: the insert fails
+    with pytest.raises(Exception):  # noqa: B017 - sqlite3 and psycopg name it differently
+        registry.replace_document(*broken)
+    assert state_of(registry) == before
+    assert state_of(open_pair()) == before
+
+
+def test_the_factory_picks_the_backend(tmp_path, admin_url):
+    local = Settings(data_dir=tmp_path / "data")
+    registry = open_registry(local)
+    assert isinstance(registry, Registry) and registry.path == local.index_dir / "registry.sqlite"
+    registry.close()
+    shared = Settings(data_dir=tmp_path / "data", database_url=new_database(admin_url))
+    registry = open_registry(shared)
+    assert isinstance(registry, PgRegistry)
+    registry.close()
+
+
+def test_the_advisory_writer_lock_keeps_a_second_server_out(tmp_path, admin_url):
+    settings = Settings(
+        data_dir=tmp_path / "a", database_url=new_database(admin_url), write_lock_timeout=0.5
+    )
+    first, second = open_write_lock(settings), open_write_lock(settings)
+    with first.hold():
+        with first.hold():  # reentrant for its holder
+            pass
+        with second.attempt() as free:
+            assert not free
+        started = time.monotonic()
+        with pytest.raises(IndexBusyError), second.hold():
+            pass
+        waited = time.monotonic() - started
+        assert 0.4 <= waited < 3.0, waited
+    with second.hold(timeout=1):  # free again once released
+        pass
+    first._process.close()
+    second._process.close()
+
+
+def test_feedback_and_audit_are_shared(admin_url):
+    url = new_database(admin_url)
+    one, two = PgFeedbackStore(url), PgFeedbackStore(url)
+    try:
+        record = one.add(FeedbackIn(rating="up", question="Q?", answer="A", chunk_ids=["x", "y"]))
+        assert two.list() == [record]
+        entry = two.audit.record("upload", result="added", status=201, doc_id="d", client="1.2")
+        assert one.audit.list(doc_id="d") == [entry] and one.audit.list(doc_id="other") == []
+    finally:
+        one.close()
+        two.close()
+
+
+def test_jobs_of_a_dead_server_are_stale_and_a_live_ones_are_not(admin_url):
+    url = new_database(admin_url)
+    dead, alive, starting = PgJobStore(url), PgJobStore(url), None
+    ids = {}
+    try:
+        for store in (dead, alive):
+            job = Job(
+                id=new_job_id(),
+                state="running",
+                file_name="f.txt",
+                doc_id="doc",
+                content_hash="h",
+                size_bytes=1,
+                via="api",
+                created_at=now(),
+            )
+            store.save(job)
+            ids[store.owner] = job.id
+        dead.close()  # its session ends: its owner's lock is free
+        starting = PgJobStore(url)
+        assert [j.id for j in starting.stale()] == [ids[dead.owner]]
+        running = ids[alive.owner]
+        assert starting.request_cancel(running).cancel_requested
+        assert alive.cancel_requested(running)
+        assert {j.id for j in alive.recent(10)} == set(ids.values())
+    finally:
+        alive.close()
+        if starting is not None:
+            starting.close()
