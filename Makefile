@@ -7,7 +7,7 @@ CLI := $(VENV)/bin/strategy-assistant
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup run ingest serve test test-fast lint format eval bench browser clean
+.PHONY: setup run ingest serve test test-fast lint format eval bench browser postgres clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,16 @@ browser:
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "note: chromium not installed and not root; browser tests will be skipped"; fi; }
 
-test: setup browser
+# PostgreSQL for the shared-state tests (Debian's package: initdb and postgres under
+# /usr/lib/postgresql/*/bin; the tests start their own throwaway cluster; needs root, as on CI).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	      || echo "warning: could not install postgresql; shared-state tests will be skipped"; \
+	  else echo "note: postgresql not installed and not root; shared-state tests will be skipped"; fi; }
+
+test: setup browser postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The fast tier: tests/unit, on fakes (no real model, server process, browser or Chroma server).
