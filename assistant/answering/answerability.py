@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from assistant.answering.question_type import AnswerType, answer_type, has_type
+from assistant.answering.word_memo import text_words
 from assistant.core.models import DocumentMeta, Passage, RetrievalResult
 from assistant.core.text_match import content_words, specific_terms
 
@@ -74,7 +75,7 @@ def _context(passage: Passage) -> str:
 
 
 def _coverage(words: set[str], text: str) -> float:
-    return len(words & content_words(text)) / len(words) if words else 1.0
+    return len(words & text_words(text)) / len(words) if words else 1.0
 
 
 def features(
@@ -135,7 +136,7 @@ def _weighted_coverage(weights: dict[str, float], text: str) -> float:
     total = sum(weights.values())
     if not total:
         return 1.0
-    present = content_words(text)
+    present = text_words(text)
     return sum(w for word, w in weights.items() if word in present) / total
 
 

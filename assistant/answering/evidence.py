@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answering.word_memo import share_present
 from assistant.core.models import Passage, RetrievalResult
-from assistant.core.text_match import content_words, overlap
+from assistant.core.text_match import content_words
 
 LEXICAL_WEIGHT = 0.25
 NUMBER_BONUS = 0.1
@@ -97,7 +98,7 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
             if chunk.speaker and text.strip().casefold() == chunk.speaker.casefold():
                 continue  # the attribution line is metadata, not evidence
             cosine = float(cosines[s_index]) if s_index < len(cosines) else 0.0
-            score = cosine + LEXICAL_WEIGHT * overlap(words, text)
+            score = cosine + LEXICAL_WEIGHT * share_present(words, text)
             if wants_number and _HAS_NUMBER.search(text):
                 score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
             if _SELF_DESCRIPTION.match(text) or (

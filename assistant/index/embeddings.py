@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
-from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -87,8 +85,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(self.model_path), device=device)
         self._lock = threading.Lock()
-        self._queries: queue.Queue[tuple[str, Future]] = queue.Queue()
-        self._batcher: threading.Thread | None = None
+        self._pending: list[_PendingQuestion] = []  # questions waiting for the next batch
+        self._pending_lock = threading.Lock()
+        self._encoding = False  # a caller is running a batch of questions right now
         dimension = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )
@@ -199,35 +198,46 @@ class SentenceTransformerEmbeddings(Embeddings):
 
         The model can only run one batch at a time on a small CPU; encoding 20 questions
         together costs little more than one, so while a batch runs, new questions queue and
-        the next call takes them all (dynamic batching, no added waiting).
+        the next batch takes them all (dynamic batching, no added waiting). A caller that finds
+        no batch running encodes in its own thread: handing a lone question to a batching
+        thread and waking the caller again took as long as the encode itself on the loaded
+        2-core machine (10 ms against 5 ms, docs/BENCHMARKS.md, Query latency). When a batch
+        ends, the first queued caller runs the next one, for everyone queued behind it.
         """
-        if self._batcher is None:
-            with self._lock:
-                if self._batcher is None:
-                    self._batcher = threading.Thread(
-                        target=self._batch_queries, name="query-batcher", daemon=True
-                    )
-                    self._batcher.start()
-        future: Future = Future()
-        self._queries.put((text, future))
-        return future.result()
+        item = _PendingQuestion(text)
+        with self._pending_lock:
+            self._pending.append(item)
+            lead = not self._encoding
+            self._encoding = True
+        if not lead:
+            item.done.wait()
+            if not item.lead:
+                return item.result()
+        self._run_question_batch()
+        return item.result()
 
-    def _batch_queries(self) -> None:
-        while True:
-            batch = [self._queries.get()]
-            while len(batch) < MAX_QUERY_BATCH:
-                try:
-                    batch.append(self._queries.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                vectors = self.encode_queries([text for text, _ in batch])
-            except Exception as exc:  # hand the error to every waiting caller
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            for (_, future), vector in zip(batch, vectors, strict=True):
-                future.set_result(vector)
+    def _run_question_batch(self) -> None:
+        """Encode the queued questions (the caller's own first), then pass the turn on."""
+        with self._pending_lock:
+            batch = self._pending[:MAX_QUERY_BATCH]
+            del self._pending[:MAX_QUERY_BATCH]
+        try:
+            vectors = self.encode_queries([item.text for item in batch])
+        except Exception as exc:  # hand the error to every waiting caller
+            for item in batch:
+                item.error = exc
+        else:
+            for item, vector in zip(batch, vectors, strict=True):
+                item.vector = vector
+        finally:
+            with self._pending_lock:
+                if self._pending:  # the first caller queued meanwhile runs the next batch
+                    self._pending[0].lead = True
+                    self._pending[0].done.set()
+                else:
+                    self._encoding = False
+            for item in batch:
+                item.done.set()
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Vectors for a few short texts: ONNX Runtime when available (no lock needed: a
@@ -241,6 +251,26 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.encode_queries([text])[0].tolist()
+
+
+class _PendingQuestion:
+    """A question waiting in ``encode_query``: its vector or error once its batch has run,
+    or ``lead`` when it is its caller's turn to run the next batch."""
+
+    __slots__ = ("done", "error", "lead", "text", "vector")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.done = threading.Event()
+        self.vector: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.lead = False
+
+    def result(self) -> np.ndarray:
+        if self.error is not None:
+            raise self.error
+        assert self.vector is not None
+        return self.vector
 
 
 def make_embeddings(

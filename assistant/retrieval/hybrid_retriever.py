@@ -15,7 +15,7 @@ import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, PrivateAttr
 
 from assistant.core.chunk_ids import doc_id_of
 from assistant.core.filters import SearchFilters
@@ -25,6 +25,7 @@ from assistant.index.embeddings import encode_query
 from assistant.index.index_store import IndexStore
 from assistant.retrieval.diversity import mmr_select
 from assistant.retrieval.fusion import reciprocal_rank_fusion
+from assistant.retrieval.passage_cache import PassageCache
 
 _RECOMMENDATION_NUMBER = re.compile(
     r"\brecommendation\s+(?:no\.?\s*)?(\d{1,2}|[A-H])\b", re.IGNORECASE
@@ -56,6 +57,8 @@ class HybridRetriever(BaseRetriever):
     # ``sentence_pool_k`` nearest passages (Chroma's HNSW) are scored.
     sentence_scan_limit: int
     sentence_pool_k: int
+    # fused candidates parsed out of the registry once per index generation
+    _passages: PassageCache = PrivateAttr(default_factory=PassageCache)
 
     def retrieve(
         self,
@@ -108,15 +111,14 @@ class HybridRetriever(BaseRetriever):
 
         clock = time.perf_counter()
         fused = reciprocal_rank_fusion(rankings, k=self.rrf_k, weights=weights)[:rerank_k]
-        vectors = registry.vectors(chunk_id for chunk_id, _ in fused)
-        chunks = registry.chunks([chunk_id for chunk_id, _ in fused])
+        loaded = self._passages.load(registry, [chunk_id for chunk_id, _ in fused])
         documents = self.store.document_metas()
         candidates: list[Passage] = []
         for chunk_id, fused_score in fused:
-            chunk = chunks.get(chunk_id)  # absent: not committed (interrupted) or replaced
-            if chunk is None or chunk_id not in vectors or chunk.doc_id not in documents:
+            row = loaded.get(chunk_id)  # absent: not committed (interrupted) or replaced
+            if row is None or row[0].doc_id not in documents:
                 continue
-            passage_vector = vectors[chunk_id][0]
+            chunk, passage_vector, _ = row
             candidates.append(
                 Passage(
                     chunk=chunk,
@@ -131,13 +133,13 @@ class HybridRetriever(BaseRetriever):
                     },
                 )
             )
-        sentence_vectors = {cid: pair[1] for cid, pair in vectors.items()}
+        sentence_vectors = {cid: row[2] for cid, row in loaded.items()}
         timings["load_ms"] = _ms_since(clock)
         clock = time.perf_counter()
         ranked = self.reranker.rerank(question, query_vector, candidates, sentence_vectors)
         timings["rerank_ms"] = _ms_since(clock)
         if diversify:
-            passage_vectors = {cid: pair[0] for cid, pair in vectors.items()}
+            passage_vectors = {cid: row[1] for cid, row in loaded.items()}
             ranked = mmr_select(ranked, passage_vectors, k, self.mmr_lambda)
         ranked, named_ids = _pin_named(ranked, candidates, named)
         return RetrievalResult(ranked[:k], query_vector, sentence_vectors, timings, named_ids)

@@ -1,0 +1,72 @@
+"""Candidate passages (chunk, passage vector, sentence vectors) kept in memory per index
+generation, so a question does not parse the same passages out of the registry again.
+
+Every question loads its ~30 fused candidates from the registry: two SQL reads and a JSON parse
+of each chunk, 1-2 ms per question (docs/BENCHMARKS.md, Query latency), while the same
+passages come back question after question. The rows of one chunk id never change (the id
+carries its document's content hash; a metadata edit only rewrites the embed text, which is not
+read here), but to stay exact the cache is still keyed by the registry generation: any ingest,
+upload, delete or edit empties it, and a miss reads its rows and the generation in one snapshot.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+
+import numpy as np
+
+from assistant.core.models import Chunk
+
+# Passages kept: about 10 KB each (vector, sentence vectors, text), so ~20 MB at most.
+PASSAGE_CACHE_SIZE = 2048
+
+Loaded = tuple[Chunk, np.ndarray, np.ndarray]  # chunk, passage vector, sentence-vector matrix
+
+
+class PassageCache:
+    """A bounded LRU of chunk id -> (chunk, passage vector, sentence vectors) for one
+    generation of the registry; thread-safe (one lock around the dictionary only)."""
+
+    def __init__(self, size: int = PASSAGE_CACHE_SIZE) -> None:
+        self.size = size
+        self._generation: int | None = None
+        self._items: OrderedDict[str, Loaded] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def load(self, registry, chunk_ids: Iterable[str]) -> dict[str, Loaded]:
+        """The known ids among ``chunk_ids`` with their rows (absent ids are left out, as the
+        registry leaves them out: not committed, or replaced)."""
+        ids = list(chunk_ids)
+        generation = registry.generation()
+        found: dict[str, Loaded] = {}
+        with self._lock:
+            if generation != self._generation:
+                self._items.clear()
+                self._generation = generation
+            for chunk_id in ids:
+                item = self._items.get(chunk_id)
+                if item is not None:
+                    self._items.move_to_end(chunk_id)
+                    found[chunk_id] = item
+        missing = [chunk_id for chunk_id in ids if chunk_id not in found]
+        if not missing:
+            return found
+        with registry.snapshot():  # the rows and the generation they belong to, together
+            generation = registry.generation()
+            vectors = registry.vectors(missing)
+            chunks = registry.chunks(missing)
+        loaded = {
+            chunk_id: (chunks[chunk_id], *vectors[chunk_id])
+            for chunk_id in missing
+            if chunk_id in chunks and chunk_id in vectors
+        }
+        with self._lock:
+            if generation == self._generation:
+                for chunk_id, item in loaded.items():
+                    self._items[chunk_id] = item
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        found.update(loaded)
+        return found
