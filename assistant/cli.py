@@ -195,18 +195,30 @@ def ask(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="API server processes over one data folder (more than one: a Chroma server "
+            "is started for them and the web UI is served by one process on port + 1).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (and the web UI at /ui)."""
-    import uvicorn
-
-    from assistant.server import create_server
+    from assistant.server import serve as run_server
 
     settings = _settings()
     host = host or settings.host
     port = port if port is not None else settings.port
-    application = create_server(settings)
-    err.print(f"Serving on http://{host}:{port}  (API docs /docs, web UI /ui)")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    workers = workers or settings.workers
+    shape = f"{workers} worker processes" if workers > 1 else "one process"
+    err.print(f"Serving on http://{host}:{port}  (API docs /docs, web UI /ui; {shape})")
+    try:
+        run_server(settings, host, port, workers)
+    except RuntimeError as exc:  # the Chroma server for the workers did not start
+        err.print(f"[red]Error:[/red] {exc}")
+        raise typer.Exit(1) from exc
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from langchain_core.embeddings import Embeddings
 
 from assistant.core.lru_cache import LRUCache
@@ -23,4 +25,6 @@ def health_of(store: IndexStore, embeddings: Embeddings, llm: str, cache: LRUCac
         query_encoder=getattr(embeddings, "query_backend", "fake"),
         llm=llm,
         answer_cache=CacheStats(**cache.stats()),
+        generation=store.registry.generation(),
+        process=os.getpid(),
     )

@@ -3,7 +3,7 @@ same fields (the API serialises them, the UI reads them, the CLI prints them).""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assistant.core.models import Chunk, DocumentMeta
 
@@ -54,3 +54,5 @@ class Health(BaseModel):
     query_encoder: str
     llm: str
     answer_cache: CacheStats
+    generation: int = Field(0, description="The index generation (moves on at every commit).")
+    process: int = Field(0, description="The server process that answered (serve --workers N).")

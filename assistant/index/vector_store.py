@@ -26,6 +26,7 @@ import httpx
 import numpy as np
 
 from assistant.core.errors import IndexUnavailable
+from assistant.index.chroma_server import running_server_url
 
 logger = logging.getLogger("assistant.index")
 T = TypeVar("T")
@@ -41,7 +42,8 @@ def _server_url(chroma_url: str) -> tuple[str, int, bool]:
 
 
 def make_chroma_client(chroma_url: str | None, path: Path, timeout: float | None = None):
-    """A Chroma client for a server URL, or an embedded one persisting under ``path``.
+    """A Chroma client for a server URL, or an embedded one persisting under ``path`` (or the
+    server ``serve --workers`` runs over ``path``, while it runs).
 
     With a server, ``timeout`` bounds each HTTP call (chromadb's own client waits forever);
     a server that does not answer the first heartbeat in time raises ``IndexUnavailable``.
@@ -50,6 +52,12 @@ def make_chroma_client(chroma_url: str | None, path: Path, timeout: float | None
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if not chroma_url:
+        # `serve --workers N` runs a Chroma server over these files: go through it, never
+        # open them underneath it (an embedded client would not see its writes).
+        chroma_url = running_server_url(path)
+        if chroma_url:
+            logger.info("Using the Chroma server serving %s at %s", path, chroma_url)
     if chroma_url:
         host, port, ssl = _server_url(chroma_url)
         if timeout is not None:

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -272,13 +272,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_server(port: int, env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
-    """``python -m assistant serve`` on 127.0.0.1:``port`` with ``env``, its output in
-    ``log_path``; stopped when the block ends (terminate, kill after 30 s)."""
+def local_server(
+    port: int, env: dict[str, str], log_path: Path, args: Sequence[str] = ()
+) -> Iterator[subprocess.Popen]:
+    """``python -m assistant serve`` (plus ``args``) on 127.0.0.1:``port`` with ``env``, its
+    output in ``log_path``; stopped when the block ends (terminate, kill after 30 s)."""
     command = [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1"]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [*command, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+            [*command, "--port", str(port), *args], env=env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
         yield process

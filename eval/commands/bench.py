@@ -91,10 +91,26 @@ def bench_speed(
     write_docs: Annotated[
         bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
     ] = False,
+    only: Annotated[
+        str,
+        typer.Option(
+            help="all | ingest | query: query times only the asks (the seed corpus is still "
+            "ingested, untimed; no raw encodes, no SciFact ingest sample)."
+        ),
+    ] = "all",
+    runs: Annotated[
+        int, typer.Option(min=1, help="Timing passes per index size: median and min-max.")
+    ] = 1,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="An earlier bench-speed JSON report, shown as before -> after."),
+    ] = None,
 ) -> None:
     """Ingest throughput vs raw encode, re-ingest time, query latency vs bare Chroma, memory."""
     from eval.bench.speed import run
 
+    if only not in ("all", "ingest", "query"):
+        raise typer.BadParameter("--only must be all, ingest or query")
     run(
         beir,
         queries,
@@ -103,6 +119,9 @@ def bench_speed(
         rebuild,
         write_docs,
         load_settings(),
+        only,
+        runs,
+        baseline,
     )
 
 
@@ -141,6 +160,38 @@ def bench_ingest_speed(
         err.print("--backends: a comma-separated list of torch, onnx, bf16")
         raise typer.Exit(2)
     run(beir, docs, runs, names, seed, write_docs, load_settings())
+
+
+@bench_app.command("workers")
+def bench_workers(
+    data_dir: Annotated[
+        Path, typer.Option(help="Data folder (the seed corpus is ingested if it is empty).")
+    ] = Path("data-bench-workers/data"),
+    workers: Annotated[int, typer.Option(min=2, max=16, help="Workers compared with 1.")] = 2,
+    runs: Annotated[int, typer.Option(min=1, help="Runs of each configuration.")] = 3,
+    clients: Annotated[int, typer.Option(min=1, help="Concurrent clients.")] = 20,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds of load per run.")] = 20.0,
+    write_docs: Annotated[
+        bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
+    ] = False,
+) -> None:
+    """Uncached throughput of `serve --workers N` vs one worker, then N workers under writes."""
+    import shlex
+    import sys
+
+    from eval.bench.common import machine, write_section
+    from eval.bench.workers import run
+    from eval.bench.workers_report import render
+
+    info = machine()
+    result = run(data_dir, workers, runs, clients, duration)
+    command = "strategy-assistant bench workers " + " ".join(
+        shlex.quote(a) for a in sys.argv[sys.argv.index("workers") + 1 :]
+    )
+    body = render(result, workers, clients, duration, command, info)
+    print(body)
+    if write_docs:
+        write_section("Serving with several workers", body)
 
 
 @bench_app.command("answerability")
