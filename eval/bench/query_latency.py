@@ -44,9 +44,11 @@ def build_bare_chroma(service, folder: Path, embeddings):
     return store
 
 
-def time_queries(service, bare, questions: list[str], k: int) -> dict:
+def time_queries(service, bare, questions: list[str], k: int, runs: int = 1) -> dict:
     """Alternate ``service.ask`` and ``similarity_search`` per question (so load drift hits
-    both alike); warm both up first.
+    both alike); warm both up first. ``runs`` passes over the questions: the figures are the
+    median of the passes, ``spread`` their min and max (this machine is shared, so one pass
+    can be a few ms off).
 
     Two baselines: ``similarity_search`` with the application's own question encoder (ONNX
     Runtime), and the stock setup, sentence-transformers' PyTorch ``encode`` of the question
@@ -58,7 +60,29 @@ def time_queries(service, bare, questions: list[str], k: int) -> dict:
     # slowing whatever runs next: a PyTorch encode right after an ask took 67 ms instead of
     # 28. One BLAS thread for every contender keeps the alternation fair.
     with threadpool_limits(limits=1, user_api="blas"):
-        return _time_queries(service, bare, questions, k, torch_encode)
+        passes = [
+            _time_queries(service, bare, questions, k, torch_encode) for _ in range(max(1, runs))
+        ]
+    return summarise_runs(passes)
+
+
+def summarise_runs(passes: list[dict]) -> dict:
+    """One row from several passes: each figure's median, ``spread`` = its (min, max), the
+    timing breakdown averaged over every question of every pass, and the passes themselves."""
+    figures = [key for key, value in passes[0].items() if isinstance(value, float)]
+    row: dict = {key: float(np.median([p[key] for p in passes])) for key in figures}
+    row["queries"] = passes[0]["queries"]
+    row["spread"] = {
+        key: [min(p[key] for p in passes), max(p[key] for p in passes)] for key in figures
+    }
+    counts = [p["queries"] for p in passes]
+    row["breakdown_mean_ms"] = {
+        key: float(np.average([p["breakdown_mean_ms"][key] for p in passes], weights=counts))
+        for key in passes[0]["breakdown_mean_ms"]
+    }
+    row["passes"] = passes
+    row["n_passes"] = len(passes)
+    return row
 
 
 def _time_queries(service, bare, questions: list[str], k: int, torch_encode) -> dict:
@@ -97,11 +121,13 @@ def _time_queries(service, bare, questions: list[str], k: int, torch_encode) -> 
     return result
 
 
-def latency_row(label: str, service, questions: list[str], tmp: Path, embeddings) -> dict:
+def latency_row(
+    label: str, service, questions: list[str], tmp: Path, embeddings, runs: int = 1
+) -> dict:
     documents, passages = service.store.registry.counts()
     err.print(f"[bold]{label}[/bold]: {documents} documents, {passages} passages")
     bare = build_bare_chroma(service, tmp / "bare-chroma", embeddings)
-    row = time_queries(service, bare, questions, service.settings.top_k)
+    row = time_queries(service, bare, questions, service.settings.top_k, runs)
     row.update(
         {"label": label, "documents": documents, "passages": passages, "peak_rss_mb": peak_rss_mb()}
     )
