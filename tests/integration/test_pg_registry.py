@@ -242,3 +242,56 @@ def test_jobs_of_a_dead_server_are_stale_and_a_live_ones_are_not(admin_url):
         alive.close()
         if starting is not None:
             starting.close()
+
+
+def test_two_servers_write_and_read_one_index_at_once(tmp_path, admin_url):
+    """Two services, each with its own data folder and writer lock, on one database and one
+    (in-process) Chroma: uploads and deletes through both at once, searches on both meanwhile;
+    afterwards registry, Chroma and each server's BM25 cache agree, and both rank alike."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.application.service import AssistantService
+    from assistant.index.index_store import IndexStore
+    from tests.conftest import CORPUS
+
+    url = new_database(admin_url)
+    common = {"database_url": url, "embedding_model": "fake:64", "corpus_dir": CORPUS}
+    a = AssistantService(Settings(data_dir=tmp_path / "a", **common))
+    settings_b = Settings(data_dir=tmp_path / "b", **common)
+    b = AssistantService(
+        settings_b, store=IndexStore(settings_b, open_registry(settings_b), a.store.vectors)
+    )
+    try:
+        a.ingest_folder(CORPUS)
+        writing = threading.Event()
+        writing.set()
+
+        def writer(service, first: int) -> None:
+            for n in range(first, first + 4):
+                text = f"# Shared note {n}\n\nLibraries host evening classes, note {n}.\n"
+                report, doc_id = service.upload(text.encode(), f"note-{n}.txt", ".txt")
+                assert report.added == [doc_id] and b.store.registry.document(doc_id)
+                (b if service is a else a).delete_document(doc_id)  # through the other
+
+        def reader(service) -> None:
+            while writing.is_set():
+                service.search("evening classes for adult learners", 5)
+
+        with ThreadPoolExecutor(6) as pool:
+            readers = [pool.submit(reader, s) for s in (a, b)]
+            writers = [pool.submit(writer, s, f) for s, f in ((a, 0), (b, 100), (a, 200))]
+            errors = [f.exception() for f in writers if f.exception()]
+            writing.clear()
+            errors += [f.exception() for f in readers if f.exception()]
+        assert not errors, errors
+        ids = a.store.registry.chunk_ids()
+        assert a.store.vectors.all_ids() == ids == b.store.registry.chunk_ids()
+        for service in (a, b):
+            assert set(service.store.keyword_index().ids) == ids
+        query = "evening classes for adult learners"
+        assert [p.chunk.chunk_id for p in a.search(query, 5)] == [
+            p.chunk.chunk_id for p in b.search(query, 5)
+        ]
+    finally:
+        b.close()
+        a.close()
