@@ -26,11 +26,13 @@ from assistant.index.index_store import IndexStore
 from assistant.retrieval.diversity import mmr_select
 from assistant.retrieval.fusion import reciprocal_rank_fusion
 from assistant.retrieval.passage_cache import PassageCache
+from assistant.retrieval.side_task import SideRunner
 
 _RECOMMENDATION_NUMBER = re.compile(
     r"\brecommendation\s+(?:no\.?\s*)?(\d{1,2}|[A-H])\b", re.IGNORECASE
 )
 NAMED_RECOMMENDATION_WEIGHT = 2.0
+SIDE_TASKS = SideRunner()  # one helper thread for every retriever in the process
 
 
 class HybridRetriever(BaseRetriever):
@@ -80,6 +82,12 @@ class HybridRetriever(BaseRetriever):
         clock = time.perf_counter()
         registry = self.store.registry
         allowed = self._allowed_documents(filters)
+        keyword_task = None
+        if self.mode in ("hybrid", "bm25") and allowed != set():
+            # BM25 needs no vector: the side thread runs it while ONNX encodes (GIL released)
+            keyword_task = SIDE_TASKS.start(
+                lambda: self.store.keyword_index().search(question, fetch_k, allowed)
+            )
         query_vector = self._query_vector(question)
         timings["embed_ms"] = _ms_since(clock)
 
@@ -96,8 +104,8 @@ class HybridRetriever(BaseRetriever):
         timings["dense_ms"] = _ms_since(clock)
         clock = time.perf_counter()
         keyword_scores: dict[str, float] = {}
-        if self.mode in ("hybrid", "bm25") and allowed != set():
-            keyword = self.store.keyword_index().search(question, fetch_k, allowed)
+        if keyword_task is not None:  # bm25_ms: what is left of it once the vector is used
+            keyword = keyword_task.result()
             keyword_scores = dict(keyword)
             rankings.append([chunk_id for chunk_id, _ in keyword])
             weights.append(self.bm25_weight if self.mode == "hybrid" else 1.0)
