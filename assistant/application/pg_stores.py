@@ -23,7 +23,13 @@ from assistant.application.feedback_store import (
     FeedbackRecord,
 )
 from assistant.application.job_store import KEEP_JOBS, Job, JobState, job_from_row
-from assistant.index.pg_support import AdvisoryLock, connect, create_schema, lock_key
+from assistant.index.pg_support import (
+    AdvisoryLock,
+    connect,
+    create_schema,
+    lock_key,
+    reports_unavailable,
+)
 
 _FEEDBACK_SCHEMA = [
     "CREATE TABLE IF NOT EXISTS feedback (id BIGSERIAL PRIMARY KEY, rating TEXT NOT NULL, "
@@ -66,6 +72,7 @@ class _Database:
             self._connection.close()
 
 
+@reports_unavailable
 class PgAuditLog:
     """Append-only audit trail of document changes (the interface of ``AuditLog``)."""
 
@@ -107,6 +114,7 @@ class PgAuditLog:
         return [AuditRecord(**dict(zip(AUDIT_FIELDS, r, strict=True))) for r in rows]
 
 
+@reports_unavailable
 class PgFeedbackStore:
     """Append-only feedback log, and the audit trail as ``audit`` (``FeedbackStore``'s API)."""
 
@@ -154,6 +162,7 @@ class PgFeedbackStore:
         self._db.close()
 
 
+@reports_unavailable
 class PgJobStore:
     """Job records shared by every server on one database (``JobStore``'s API)."""
 

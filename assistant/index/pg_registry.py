@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 
 from assistant.core.models import Chunk, DocumentMeta
-from assistant.index.pg_support import ThreadConnections, create_schema, in_transaction
+from assistant.index.pg_support import (
+    ThreadConnections,
+    create_schema,
+    in_transaction,
+    reports_unavailable,
+    unavailable_on_disconnect,
+)
 from assistant.index.registry import StoredDocument
 
 _SCHEMA = [
@@ -61,6 +67,7 @@ _DOCUMENT = "meta_json, content_hash, {text}, chunk_count, ingested_at, page_sta
 _FETCH = 2000  # rows per round trip when streaming every chunk
 
 
+@reports_unavailable
 class PgRegistry:
     """PostgreSQL-backed store of documents and chunks; the interface of ``Registry``."""
 
@@ -86,15 +93,22 @@ class PgRegistry:
     def snapshot(self) -> Iterator[None]:
         """Reads in the block (on this thread) see one committed state: the generation and
         the rows that belong to it, whatever a writer on any server commits meanwhile."""
-        connection = self._conn
-        if in_transaction(connection):  # already inside one
+        connection, began = self._begin_snapshot()
+        if not began:  # already inside one
             yield
             return
-        connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
             yield
         finally:
             connection.execute("COMMIT")
+
+    @unavailable_on_disconnect
+    def _begin_snapshot(self) -> tuple[Any, bool]:
+        connection = self._conn
+        if in_transaction(connection):
+            return connection, False
+        connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return connection, True
 
     def generation(self) -> int:
         rows = self._rows("SELECT value FROM state WHERE key = 'generation'")

@@ -13,12 +13,49 @@ its TCP connection times out).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import threading
 from typing import Any
 
+from assistant.core.errors import IndexUnavailable
+
 APPLICATION_NAME = "strategy-assistant"
 CONNECT_TIMEOUT = 10  # seconds to reach the database before an error
+RETRY_AFTER = 5  # seconds a client is told to wait when the database does not answer
+
+
+def reports_unavailable(cls: type) -> type:
+    """Class decorator: a refused or lost database connection in any public method becomes
+    ``IndexUnavailable`` (503 with Retry-After at the edges), as an unanswering Chroma server
+    does, instead of a 500; the next call connects again. (Generators are left as they are:
+    they run inside a snapshot, whose start already reports the database down.)"""
+    for name, method in list(vars(cls).items()):
+        if name.startswith("_") or not inspect.isfunction(method):
+            continue
+        if inspect.isgeneratorfunction(method):
+            continue
+        setattr(cls, name, unavailable_on_disconnect(method))
+    return cls
+
+
+def unavailable_on_disconnect(method):
+    """``method``, raising ``IndexUnavailable`` where the database connection fails."""
+
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        import psycopg
+
+        try:
+            return method(*args, **kwargs)
+        except psycopg.OperationalError as exc:
+            raise IndexUnavailable(
+                f"The database (ASSISTANT_DATABASE_URL) did not answer: {exc}".strip(),
+                RETRY_AFTER,
+            ) from exc
+
+    return call
 
 
 def connect(url: str) -> Any:

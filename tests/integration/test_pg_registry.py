@@ -295,3 +295,35 @@ def test_two_servers_write_and_read_one_index_at_once(tmp_path, admin_url):
     finally:
         b.close()
         a.close()
+
+
+def test_a_lost_database_connection_is_unavailable_then_reconnects(admin_url):
+    """The database ends every session (a restart, a failover): the next call is a 503-style
+    ``IndexUnavailable`` rather than a 500, and the one after connects again by itself."""
+    import psycopg
+
+    from assistant.core.errors import IndexUnavailable
+
+    url = new_database(admin_url)
+    registry, feedback = PgRegistry(url), PgFeedbackStore(url)
+    try:
+        registry.replace_document(*document("a-doc", 2))
+        assert registry.generation() == 1 and feedback.list() == []
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+        with pytest.raises(IndexUnavailable, match="ASSISTANT_DATABASE_URL") as caught:
+            registry.generation()
+        assert caught.value.retry_after > 0
+        with pytest.raises(IndexUnavailable):
+            feedback.list()
+        assert registry.generation() == 1 and registry.counts() == (1, 2)
+        with registry.snapshot():
+            assert registry.document("a-doc").chunk_count == 2
+        assert feedback.list() == []
+    finally:
+        registry.close()
+        feedback.close()
