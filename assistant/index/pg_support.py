@@ -134,6 +134,7 @@ class AdvisoryLock:
             self._connection = connect(self.url)
         return self._connection
 
+    @unavailable_on_disconnect
     def acquire(self, timeout: float) -> bool:
         import psycopg
 
@@ -141,14 +142,13 @@ class AdvisoryLock:
         if timeout <= 0:
             row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
             return bool(row[0])
-        milliseconds = max(1, int(timeout * 1000))
+        connection.execute(f"SET lock_timeout = {max(1, int(timeout * 1000))}")
         try:
-            connection.execute(f"SET lock_timeout = {milliseconds}")
             connection.execute("SELECT pg_advisory_lock(%s)", (self.key,))
-        except psycopg.errors.LockNotAvailable:
+        except psycopg.errors.LockNotAvailable:  # waited ``timeout``: someone else writes
             return False
         finally:
-            if not connection.closed:
+            if not (connection.closed or connection.broken):
                 connection.execute("SET lock_timeout = 0")
         return True
 
