@@ -33,12 +33,16 @@ def print_rows(rows: list[dict]) -> None:
             str(r["texts_encoded"]),
             f"{r['cold_seconds']:.1f}",
             f"{r['embed_seconds']:.1f}",
-            f"{r['raw_seconds']:.1f}",
-            f"{r['ratio']:.2f}×",
+            _or_dash(r["raw_seconds"], "{:.1f}"),
+            _or_dash(r["ratio"], "{:.2f}×"),
             f"{r['unchanged_seconds']:.3f}",
-            f"{r['min_cosine_vs_raw']:.5f}",
+            _or_dash(r["min_cosine_vs_raw"], "{:.5f}"),
         )
     out_console().print(table)
+
+
+def _or_dash(value: float | None, pattern: str) -> str:
+    return "–" if value is None else pattern.format(value)
 
 
 def _name(row: dict) -> str:
@@ -53,7 +57,8 @@ def summary(rows: list[dict]) -> list[dict]:
         groups.setdefault((row["corpus"], row["backend"]), []).append(row)
     lines = []
     for (corpus, backend), group in groups.items():
-        ratios = [r["ratio"] for r in group]
+        ratios = [r["ratio"] for r in group if r["ratio"] is not None]
+        cosines = [r["min_cosine_vs_raw"] for r in group if r["min_cosine_vs_raw"] is not None]
         lines.append(
             {
                 "corpus": corpus,
@@ -64,13 +69,13 @@ def summary(rows: list[dict]) -> list[dict]:
                 "texts": group[0]["texts_embedded"],
                 "distinct": group[0]["texts_encoded"],
                 "ratios": ratios,
-                "ratio_median": float(np.median(ratios)),
+                "ratio_median": float(np.median(ratios)) if ratios else None,
                 "cold": [r["cold_seconds"] for r in group],
                 "embed": [r["embed_seconds"] for r in group],
-                "raw": [r["raw_seconds"] for r in group],
+                "raw": [r["raw_seconds"] for r in group if r["raw_seconds"] is not None],
                 "unchanged_max": max(r["unchanged_seconds"] for r in group),
                 "reembedded": max(r["unchanged_reembedded"] for r in group),
-                "min_cosine": min(r["min_cosine_vs_raw"] for r in group),
+                "min_cosine": min(cosines) if cosines else None,
                 "load": [r["loadavg_1m"] for r in group],
                 "encoder_load": group[0]["encoder_load_seconds"],
             }
@@ -79,6 +84,8 @@ def summary(rows: list[dict]) -> list[dict]:
 
 
 def _spread(values: list[float], digits: int = 1) -> str:
+    if not values:
+        return "–"
     return f"{np.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
 
@@ -113,7 +120,7 @@ def ingest_backends_markdown(report: dict) -> str:
             f"| {s['corpus']} | {s['name']} | {s['passages']} | {s['texts']} ({s['distinct']}) | "
             f"{_spread(s['cold'])} | {_spread(s['embed'])} | {_spread(s['raw'])} | "
             f"**{_spread(s['ratios'], 2)}×** | {s['unchanged_max']:.3f} s | "
-            f"{s['min_cosine']:.5f} | {min(s['load']):.1f}–{max(s['load']):.1f} |"
+            f"{_or_dash(s['min_cosine'], '{:.5f}')} | {min(s['load']):.1f}–{max(s['load']):.1f} |"
         )
     lines.append("")
     return "\n".join(lines)

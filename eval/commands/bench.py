@@ -159,7 +159,7 @@ def bench_ingest_speed(
     if not names or any(b not in ("torch", "onnx", "bf16") for b in names):
         err.print("--backends: a comma-separated list of torch, onnx, bf16")
         raise typer.Exit(2)
-    run(beir, docs, runs, names, seed, write_docs, load_settings())
+    run(beir, docs, runs, names, seed, write_docs, load_settings(), raw)
 
 
 @bench_app.command("workers")
