@@ -148,6 +148,13 @@ def bench_ingest_speed(
         str, typer.Option(help="Ingest encoders compared: torch,onnx,bf16.")
     ] = "torch,onnx",
     seed: Annotated[bool, typer.Option(help="Include the seed corpus.")] = True,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            help="Time the raw PyTorch encode after each ingest (--no-raw: ingest times only, "
+            "e.g. for the whole SciFact corpus)."
+        ),
+    ] = True,
     write_docs: Annotated[
         bool, typer.Option(help="Write the results into docs/BENCHMARKS.md.")
     ] = False,
