@@ -161,3 +161,111 @@ def test_remembered_idfs_match_fresh_ones():
     words = ["adult", "partner", "nowhere"]
     assert index.inverse_document_frequencies(words) == fresh.inverse_document_frequencies(words)
     assert index.inverse_document_frequencies(words) == fresh.inverse_document_frequencies(words)
+
+
+def _mmr_every_round(passages, vectors, k, lambda_):
+    """MMR as it was written before: every remaining passage against every chosen one."""
+    from assistant.retrieval.diversity import SAME_DOCUMENT_PENALTY
+
+    remaining, chosen = list(passages), []
+    while remaining and len(chosen) < k:
+        best, best_value = None, -np.inf
+        for passage in remaining:
+            redundancy = 0.0
+            vector = vectors.get(passage.chunk.chunk_id)
+            for other in chosen:
+                other_vector = vectors.get(other.chunk.chunk_id)
+                similarity = (
+                    float(vector @ other_vector)
+                    if vector is not None and other_vector is not None
+                    else 0.0
+                )
+                if other.chunk.doc_id == passage.chunk.doc_id:
+                    similarity += SAME_DOCUMENT_PENALTY
+                redundancy = max(redundancy, similarity)
+            value = lambda_ * passage.score - (1 - lambda_) * redundancy
+            if value > best_value:
+                best, best_value = passage, value
+        chosen.append(best)
+        remaining.remove(best)
+    return chosen
+
+
+def test_mmr_picks_exactly_what_comparing_every_round_picked():
+    from assistant.core.models import Chunk, DocumentMeta, Passage
+    from assistant.retrieval.diversity import mmr_select
+
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        count = int(rng.integers(1, 31))
+        passages, vectors = [], {}
+        for i in range(count):
+            doc = f"doc{rng.integers(0, 4)}"
+            chunk_id = f"{doc}:h:{i:04d}"
+            chunk = Chunk(chunk_id=chunk_id, doc_id=doc, ordinal=i, text="t", start=0, end=1)
+            score = float(rng.choice([0.5, 0.6, rng.random()]))  # ties too
+            passages.append(
+                Passage(chunk=chunk, document=DocumentMeta(doc_id=doc, title=doc), score=score)
+            )
+            if rng.random() > 0.1:  # some passages have no vector
+                vector = rng.standard_normal(8).astype(np.float32)
+                vectors[chunk_id] = vector / np.linalg.norm(vector)
+        k, lambda_ = int(rng.integers(1, 8)), float(rng.choice([0.0, 0.5, 0.75, 1.0]))
+        expected = _mmr_every_round(passages, vectors, k, lambda_)
+        got = mmr_select(passages, vectors, k, lambda_)
+        assert [p.chunk.chunk_id for p in got] == [p.chunk.chunk_id for p in expected], trial
+
+
+def test_scope_by_name_index_matches_scanning_every_document():
+    from assistant.core.models import DocumentMeta
+    from assistant.retrieval import place_scope
+    from assistant.retrieval.place_scope import core_name, named_spans, scope_of
+
+    metas = {
+        "kirklees-a": DocumentMeta(
+            doc_id="kirklees-a", title="Learning", organisation="Kirklees Council"
+        ),
+        "kirklees-b": DocumentMeta(doc_id="kirklees-b", title="Skills", place="Kirklees"),
+        "durham": DocumentMeta(
+            doc_id="durham", title="Minutes", organisation="Durham County Council"
+        ),
+        "london": DocumentMeta(
+            doc_id="london", title="Review", organisation="City of London Corporation"
+        ),
+        "plain": DocumentMeta(
+            doc_id="plain", title="Bristol Work Experience", source_path="/x/bristol-we.txt"
+        ),
+    }
+    for question in [
+        "What did Kirklees Council say about skills?",
+        "Compare Durham and Kirklees on adult learning",
+        "How is the London Challenge funded?",
+        "What is Bristol's work experience target?",
+        "what about apprenticeships?",
+    ]:
+        variants = {d: place_scope._name_variants(m) for d, m in metas.items()}
+        names, documents = [], {}
+        for span in named_spans(question):  # the scan over every document, as it was
+            candidates = {span, core_name(span)}
+            hits = tuple(sorted(d for d, vs in variants.items() if vs & candidates))
+            key = core_name(span) or span
+            if hits and key not in documents:
+                names.append(key)
+                documents[key] = hits
+        got = scope_of(question, metas)
+        assert (got.names, got.documents) == (tuple(names), documents), question
+
+
+def test_remembered_name_variants_go_with_their_document():
+    import gc
+
+    from assistant.core.models import DocumentMeta
+    from assistant.retrieval import place_scope
+
+    meta = DocumentMeta(doc_id="d", title="T", organisation="Leeds City Council")
+    assert place_scope.name_variants(meta) == place_scope._name_variants(meta)
+    assert place_scope.name_variants(meta) is place_scope.name_variants(meta)
+    key = id(meta)
+    del meta
+    gc.collect()
+    assert key not in place_scope._VARIANTS
