@@ -199,3 +199,4 @@ class IndexStore:
 
     def close(self) -> None:
         self.registry.close()
+        self.writer.close()

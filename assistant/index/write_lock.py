@@ -104,6 +104,12 @@ class WriteLock:
         self._depth += 1
         return True
 
+    def close(self) -> None:
+        """Let go of what the process lock holds open (the advisory lock's connection)."""
+        close = getattr(self._process, "close", None)
+        if close is not None:
+            close()
+
     def _release(self) -> None:
         self._depth -= 1
         if self._depth == 0:
