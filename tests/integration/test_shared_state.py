@@ -22,6 +22,7 @@ import time
 from contextlib import ExitStack
 
 import httpx
+import psycopg
 import pytest
 import yaml
 
@@ -69,7 +70,8 @@ def server_env(data_dir, chroma_url: str, database_url: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    """(client A, client B, data dir A, data dir B) over one Chroma and one PostgreSQL."""
+    """(client A, client B, data dir A, data dir B, database URL) over one Chroma and one
+    PostgreSQL."""
     tmp = tmp_path_factory.mktemp("shared-state")
     started = time.perf_counter()
     with ExitStack() as stack:
@@ -117,7 +119,7 @@ def servers(tmp_path_factory):
             f"\nshared state: ingest through A's settings {ingested - started:.1f}s, "
             f"two servers ready {time.perf_counter() - ingested:.1f}s"
         )
-        yield clients[0], clients[1], dirs[0], dirs[1]
+        yield clients[0], clients[1], dirs[0], dirs[1], database_url
 
 
 def comparable(answer: dict) -> dict:
@@ -156,7 +158,7 @@ def first_answer_citing(client: httpx.Client, question: str, doc_id: str, since:
 
 
 def test_both_servers_see_one_index_and_answer_alike(servers):
-    a, b, _, _ = servers
+    a, b, *_ = servers
     health_a, health_b = a.get("/health").json(), b.get("/health").json()
     assert health_a["status"] == health_b["status"] == "ok"
     assert health_a["documents"] == health_b["documents"] == 5
@@ -172,7 +174,7 @@ def test_both_servers_see_one_index_and_answer_alike(servers):
 
 
 def test_an_upload_through_a_is_answered_by_b_within_two_seconds(servers):
-    a, b, _, _ = servers
+    a, b, *_ = servers
     before = ask(b, NOTE_QUESTION)  # B's caches are warm at the old generation
     assert not cites(before, "calderbrook-adult-learning-review")
     response = upload(a, "calderbrook-adult-learning-review.txt", NOTE, wait="true")
@@ -187,7 +189,7 @@ def test_an_upload_through_a_is_answered_by_b_within_two_seconds(servers):
 
 
 def test_a_job_started_on_a_is_reported_by_b(servers):
-    a, b, _, _ = servers
+    a, b, *_ = servers
     response = upload(a, "harrowfield-museum-note.txt", JOB_NOTE, wait="false")
     assert response.status_code == 202, response.text
     job_id = response.json()["id"]
@@ -203,7 +205,7 @@ def test_a_job_started_on_a_is_reported_by_b(servers):
 
 
 def test_a_delete_through_b_is_gone_from_a(servers):
-    a, b, _, _ = servers
+    a, b, *_ = servers
     doc_id = "calderbrook-adult-learning-review"
     assert a.get(f"/api/v1/documents/{doc_id}").status_code == 200
     assert b.delete(f"/api/v1/documents/{doc_id}").status_code == 200
@@ -215,7 +217,7 @@ def test_a_delete_through_b_is_gone_from_a(servers):
 
 
 def test_feedback_and_the_audit_written_on_one_are_listed_on_the_other(servers):
-    a, b, _, _ = servers
+    a, b, *_ = servers
     rating = {"rating": "down", "question": NOTE_QUESTION, "comment": "shared-state test"}
     created = a.post("/api/v1/feedback", json=rating)
     assert created.status_code == 201, created.text
@@ -229,7 +231,7 @@ def test_feedback_and_the_audit_written_on_one_are_listed_on_the_other(servers):
 
 
 def test_no_shared_state_lives_in_a_servers_folder(servers):
-    _, _, dir_a, dir_b = servers
+    _, _, dir_a, dir_b, database_url = servers
     for folder in (dir_a, dir_b):
         files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
         shared = [f for f in files if f.endswith((".sqlite", ".sqlite-wal", "write.lock"))]
@@ -237,3 +239,10 @@ def test_no_shared_state_lives_in_a_servers_folder(servers):
         assert not (folder / "index" / "chroma").exists()  # the vectors are in the server
         kept = sorted({f.split("/")[0] + "/" + f.split("/")[1] for f in files if "/" in f})
         print(f"\nshared state: {folder.name} keeps only caches: {kept}")
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        name = database_url.rsplit("/", 1)[1]
+        (sessions,) = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (name,)
+        ).fetchone()
+    print(f"shared state: {sessions - 1} database sessions held by the two servers")
+    assert sessions - 1 <= 2 * 50, "connections per server stay bounded"
