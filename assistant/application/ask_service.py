@@ -130,6 +130,10 @@ class AskService:
             answer.timings = {"cache_ms": elapsed, "total_ms": elapsed}
             yield answer
             return
+        if key is not None and self.store.keyword_index().generation < key[0]:
+            # A writer has committed but not yet published its BM25 build: this answer is
+            # ranked by the previous one, so it must not be kept under the new generation.
+            key = None
         standalone = self.standalone_question(question, history)
         scope = self._scope(standalone, filters)
         shaped = self._shaped_answer(question, standalone, scope, filters, top_k)

@@ -142,3 +142,20 @@ def test_an_empty_index_says_so_instead_of_blaming_the_documents(fake_service):
     answer = fake_service.ask("What is Recommendation 1 of the mid-term review about?")
     assert answer.abstained and not answer.citations
     assert answer.answer.startswith("No documents are indexed yet")
+
+
+def test_an_answer_ranked_by_a_bm25_build_behind_the_registry_is_not_kept(
+    service: AssistantService, monkeypatch
+):
+    """Between a writer's commit and its BM25 build, questions are ranked by the previous
+    build (another worker may be mid-write): such an answer must not be cached under the new
+    generation, or it would outlive the build and be served for that generation."""
+    store = service.store
+    current = store.keyword_index()
+    behind = type(current)(current.ids, current.retriever, store.registry.generation() - 1)
+    monkeypatch.setattr(store, "keyword_index", lambda: behind)
+    assert not service.ask(QUESTION).cached
+    assert not service.ask(QUESTION).cached  # computed again: nothing was kept
+    monkeypatch.setattr(store, "keyword_index", lambda: current)
+    assert not service.ask(QUESTION).cached
+    assert service.ask(QUESTION).cached  # the build caught up: cached as before
