@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.answering.answerability import Features
 
@@ -23,6 +23,9 @@ class Verdict:
     probability: float
     features: Features
     wanted: str = "any"  # the answer type the question asks for
+    # (question, result, scored sentences) the judgement was made on, so answering the same
+    # question from the same result does not score every sentence again
+    evidence: tuple | None = field(default=None, compare=False, repr=False)
 
 
 def _names(terms) -> str:

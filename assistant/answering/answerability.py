@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from assistant.answering.question_type import AnswerType, answer_type, has_type
-from assistant.answering.word_memo import text_words
+from assistant.answering.word_memo import per_object, text_words
 from assistant.core.models import DocumentMeta, Passage, RetrievalResult
 from assistant.core.text_match import content_words, specific_terms
 
@@ -70,8 +70,12 @@ def metadata_words(meta: DocumentMeta) -> str:
     return " ".join(re.sub(r"[-_/.:]+", " ", p) for p in parts if p)
 
 
+# the document's names, read for every top sentence of every question
+_metadata_words = per_object(metadata_words)
+
+
 def _context(passage: Passage) -> str:
-    return f"{passage.chunk.section} {metadata_words(passage.document)}"
+    return f"{passage.chunk.section} {_metadata_words(passage.document)}"
 
 
 def _coverage(words: set[str], text: str) -> float:

@@ -60,7 +60,13 @@ class ExtractiveAnswerer:
         feats = features(question, result, scored, rarity)
         probability = self.answerability.probability(feats)
         wanted = answer_type(question).value
-        return Verdict(probability >= self.answerability.threshold, probability, feats, wanted)
+        return Verdict(
+            probability >= self.answerability.threshold,
+            probability,
+            feats,
+            wanted,
+            (question, result, scored),
+        )
 
     def answer(
         self,
@@ -70,8 +76,8 @@ class ExtractiveAnswerer:
         corpus_missing: list[str] | None = None,
         max_sentences: int | None = None,
     ) -> Answer:
-        scored = evidence_sentences(question, result)
         verdict = verdict or self.judge(question, result)
+        scored = _evidence(question, result, verdict)
         best = scored[0].score if scored else 0.0
         if not verdict.answerable or best < self.abstain_threshold:
             return self.abstain(question, result, scored, verdict, corpus_missing)
@@ -102,7 +108,7 @@ class ExtractiveAnswerer:
         corpus_missing: list[str] | None = None,
     ) -> Answer:
         """Say plainly that the documents don't answer, and list the closest passages."""
-        scored = scored if scored is not None else evidence_sentences(question, result)
+        scored = scored if scored is not None else _evidence(question, result, verdict)
         best_span: dict[int, tuple[int, int]] = {}
         for sentence in scored:
             best_span.setdefault(sentence.passage_index, sentence.span)
@@ -258,3 +264,15 @@ class ExtractiveAnswerer:
             citations=citations,
             sentences=answer_sentences,
         )
+
+
+def _evidence(
+    question: str, result: RetrievalResult, verdict: Verdict | None
+) -> list[ScoredSentence]:
+    """The scored sentences ``verdict`` was judged on when it was the same question and the
+    same result (scoring is deterministic and nothing changes a ``ScoredSentence`` in place:
+    shaping makes new ones), else scored afresh."""
+    held = verdict.evidence if verdict is not None else None
+    if held is not None and held[0] == question and held[1] is result:
+        return list(held[2])
+    return evidence_sentences(question, result)

@@ -53,7 +53,7 @@ class SentenceReranker:
         for rank, passage in enumerate(passages):
             matrix = sentence_vectors.get(passage.chunk.chunk_id)
             best = (
-                float(np.max(matrix @ query_vector)) if matrix is not None and len(matrix) else 0.0
+                float((matrix @ query_vector).max()) if matrix is not None and len(matrix) else 0.0
             )
             dense = passage.scores.get("passage_cosine", 0.0)
             rank_score = 1.0 / (1.0 + rank / 10.0)
