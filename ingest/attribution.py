@@ -30,9 +30,20 @@ def _alternatives(words: tuple[str, ...]) -> str:
 
 
 class Attribution:
-    """Finds the group a sentence reports the view of, from a profile's groups."""
+    """Finds the group a sentence reports the view of, from a profile's groups.
 
-    def __init__(self, qualifiers: tuple[str, ...], groups: tuple[str, ...]) -> None:
+    It keeps the profile it was made from: the pipeline is handed one ``Attribution`` built from
+    the deployment's profile, and the chunker reads the rest of that profile's ingest wording
+    (quote speakers' roles, markup) from it. ``signature`` covers all of that wording, so an
+    edit to any of it re-chunks every document at the next ingest.
+    """
+
+    def __init__(
+        self,
+        qualifiers: tuple[str, ...],
+        groups: tuple[str, ...],
+        profile: CorpusProfile | None = None,
+    ) -> None:
         if not groups:
             raise ValueError("the corpus profile lists no attribution groups")
         qualifier = rf"(?:(?:{_alternatives(qualifiers)})\s+)?" if qualifiers else ""
@@ -42,13 +53,15 @@ class Attribution:
             rf"(?:,[^,]{{0,60}},)?\s+(?:{_VERBS})\b",
             re.IGNORECASE,
         )
-        self.signature = hashlib.sha256(
+        self.profile = profile if profile is not None else load_profile()
+        groups_hash = hashlib.sha256(
             "|".join([*sorted(qualifiers), "/", *sorted(groups)]).encode()
         ).hexdigest()[:8]
+        self.signature = f"{groups_hash}-{self.profile.ingest_signature()}"
 
     @classmethod
     def from_profile(cls, profile: CorpusProfile) -> Attribution:
-        return cls(profile.qualifiers, profile.groups)
+        return cls(profile.qualifiers, profile.groups, profile)
 
     def of(self, sentence: str) -> str | None:
         """'In adult learning, partners agreed that …' -> 'Partners'; None when unattributed."""

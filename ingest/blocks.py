@@ -4,27 +4,66 @@ These documents are text pulled out of slides and reports, so structure is infer
 shape: markdown ``#`` headings where a converter left them, short standalone lines otherwise,
 ``- `` / ``a)`` / ``1)`` list items with indented continuation lines, tab-separated table rows,
 and a quoted paragraph followed by a short attribution line ("School partner").
+
+The wording these rules read is the corpus profile's (``LineWording``): the roles an
+attribution line names and the markup a converter leaves in the text. The rest is line shape
+and English, the same for any council's documents.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from assistant.core.profile import CorpusProfile, load_profile
 
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z].*)$")
 _BULLET = re.compile(r"^\s*(?:[-*•✓▪◦]|\(?[a-z]\)|\(?\d{1,2}[.)]|[ivx]{1,4}\))\s+")
-_MARKUP = re.compile(r"\*\*|__|</?u>|\^\{\*\}")
 _QUOTE_OPEN = ('"', "'", "“", "‘")
 _QUOTE_CLOSE = ('"', "'", "”", "’", '."', ".'", ".”", ".’")
-_ATTRIBUTION_WORDS = re.compile(
-    r"\b(partner|officer|headteacher|head teacher|teacher|tutor|stakeholder|interviewee|member|"
-    r"participant|learner|parent|employer|leader|governor|trustee|director|student|pupil|"
-    r"councillor|respondent)s?\b",
-    re.IGNORECASE,
-)
-_BYLINE = re.compile(r",\s*(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d\b")  # "Ruth Lupton …, November 2018"
+# A dateline: who or where, a comma, then a date ("Ruth Lupton and Lorna Unwin, November 2018",
+# "Cabinet, 12 March 2024", "Policy Unit, Spring 2019", "… earthquake, 2011"). Authors' and
+# meetings' lines end this way in any report, and a heading never carries a date after a comma.
+_DATELINE = re.compile(r",\s*(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d\b")
 _RECOMMENDATION_HEADING = re.compile(r"^recommendations?\b\.?\s*(\d+)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LineWording:
+    """The profile's wording the block rules read, compiled once per profile.
+
+    ``speaker`` finds a role word ("partner", "headteacher") in a quote's attribution line;
+    ``markup`` finds the converter markup to strip (``**``, ``<u>``) from headings and passages.
+    """
+
+    speaker: re.Pattern[str]
+    markup: re.Pattern[str] | None
+
+    @classmethod
+    def from_profile(cls, profile: CorpusProfile) -> LineWording:
+        return _compiled(profile.speaker_roles, profile.markup)
+
+    def strip(self, text: str) -> str:
+        """``text`` without markup, trimmed."""
+        return (self.markup.sub("", text) if self.markup else text).strip()
+
+
+@lru_cache(maxsize=16)
+def _compiled(roles: tuple[str, ...], markup: tuple[str, ...]) -> LineWording:
+    if not roles:
+        raise ValueError("the corpus profile lists no speaker roles")
+    words = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in sorted(set(roles), key=len)[::-1])
+    tokens = "|".join(re.escape(m) for m in sorted(set(markup), key=len)[::-1])
+    return LineWording(
+        re.compile(rf"\b(?:{words})s?\b", re.IGNORECASE), re.compile(tokens) if tokens else None
+    )
+
+
+def default_wording() -> LineWording:
+    """The wording of the default profile alone (no deployment's additions)."""
+    return LineWording.from_profile(load_profile())
 
 
 @dataclass
@@ -44,8 +83,9 @@ class Block:
         return "\n".join(self.lines)
 
 
-def strip_markup(text: str) -> str:
-    return _MARKUP.sub("", text).strip()
+def strip_markup(text: str, wording: LineWording | None = None) -> str:
+    """``text`` without the markup of ``wording`` (the default profile's when None), trimmed."""
+    return (wording or default_wording()).strip(text)
 
 
 def recommendation_number(heading: str) -> str | None:
@@ -56,13 +96,13 @@ def recommendation_number(heading: str) -> str | None:
     return match.group(1) or ""
 
 
-def parse_blocks(text: str) -> list[Block]:
-    """Parse ``text`` into blocks in document order."""
-    raw = _paragraph_groups(text)
+def parse_blocks(text: str, wording: LineWording | None = None) -> list[Block]:
+    """Parse ``text`` into blocks in document order, reading ``wording`` (default profile's)."""
+    wording = wording or default_wording()
     blocks: list[Block] = []
-    for group in raw:
-        blocks.extend(_classify_group(group))
-    blocks = _attach_attributions(_attach_indented_continuations(blocks))
+    for group in _paragraph_groups(text):
+        blocks.extend(_classify_group(group, wording))
+    blocks = _attach_attributions(_attach_indented_continuations(blocks), wording)
     return _demote_fragment_runs(blocks)
 
 
@@ -96,7 +136,7 @@ def _paragraph_groups(text: str) -> list[list[tuple[int, str]]]:
     return groups
 
 
-def _classify_group(group: list[tuple[int, str]]) -> list[Block]:
+def _classify_group(group: list[tuple[int, str]], wording: LineWording) -> list[Block]:
     blocks: list[Block] = []
     for offset, line in group:
         end = offset + len(line)
@@ -118,32 +158,33 @@ def _classify_group(group: list[tuple[int, str]]) -> list[Block]:
             previous.lines.append(stripped)
             previous.end = end
         else:
-            heading = _heading_level(line) if len(group) == 1 else None
+            heading = _heading_level(line, wording) if len(group) == 1 else None
             if heading is not None:
-                blocks.append(Block("heading", offset, end, [_heading_text(stripped)], heading))
+                title = _heading_text(stripped, wording)
+                blocks.append(Block("heading", offset, end, [title], heading))
             else:
                 indented = line[:1].isspace()
                 blocks.append(Block("paragraph", offset, end, [stripped], indented=indented))
     return blocks
 
 
-def _heading_text(line: str) -> str:
+def _heading_text(line: str, wording: LineWording) -> str:
     match = _MARKDOWN_HEADING.match(line)
-    return strip_markup(match.group(2) if match else line).rstrip(":").strip()
+    return wording.strip(match.group(2) if match else line).rstrip(":").strip()
 
 
 def _is_heading(line: str) -> bool:
     return bool(_MARKDOWN_HEADING.match(line.strip()))
 
 
-def _heading_level(line: str) -> int | None:
+def _heading_level(line: str, wording: LineWording) -> int | None:
     """Level of a heading line, or None when the line reads as text."""
     stripped = line.strip()
     markdown = _MARKDOWN_HEADING.match(stripped)
     if markdown:
-        numbered = _NUMBERED_HEADING.match(strip_markup(markdown.group(2)))
+        numbered = _NUMBERED_HEADING.match(wording.strip(markdown.group(2)))
         return numbered.group(1).count(".") + 1 if numbered else len(markdown.group(1))
-    plain = strip_markup(stripped)
+    plain = wording.strip(stripped)
     words = plain.split()
     if not words or len(plain) > 90 or len(words) > 12:
         return None
@@ -151,7 +192,7 @@ def _heading_level(line: str) -> int | None:
         return None
     if plain.startswith(_QUOTE_OPEN) or not (plain[0].isupper() or plain[0].isdigit()):
         return None
-    if _BYLINE.search(plain):
+    if _DATELINE.search(plain):
         return None
     numbered = _NUMBERED_HEADING.match(plain)
     if numbered:
@@ -171,17 +212,17 @@ def _looks_like_quote(block: Block) -> bool:
     )
 
 
-def _looks_like_attribution(block: Block) -> bool:
-    text = strip_markup(block.text)
+def _looks_like_attribution(block: Block, wording: LineWording) -> bool:
+    text = wording.strip(block.text)
     return (
         block.kind in ("heading", "paragraph")
         and len(text) <= 60
         and len(text.split()) <= 6
-        and bool(_ATTRIBUTION_WORDS.search(text))
+        and bool(wording.speaker.search(text))
     )
 
 
-def _attach_attributions(blocks: list[Block]) -> list[Block]:
+def _attach_attributions(blocks: list[Block], wording: LineWording) -> list[Block]:
     """Merge a quoted paragraph with the attribution line that follows it."""
     merged: list[Block] = []
     index = 0
@@ -191,9 +232,9 @@ def _attach_attributions(blocks: list[Block]) -> list[Block]:
         if (
             _looks_like_quote(block)
             and following is not None
-            and _looks_like_attribution(following)
+            and _looks_like_attribution(following, wording)
         ):
-            speaker = strip_markup(following.text).rstrip(".:").strip()
+            speaker = wording.strip(following.text).rstrip(".:").strip()
             speaker = speaker[:1].upper() + speaker[1:].lower()
             merged.append(Block("quote", block.start, following.end, block.lines, speaker=speaker))
             index += 2
@@ -212,7 +253,12 @@ def _is_substantive(block: Block) -> bool:
 def _demote_fragment_runs(blocks: list[Block]) -> list[Block]:
     """Runs of three or more short standalone lines are slide residue, not a heading stack.
 
-    The last line of such a run is kept as a heading when real content follows it.
+    Text taken from slides, infographics and diagrams comes out as short lines with no sentence
+    around them (word clouds, box labels, chart axes): one "fragments" block, not headings. Two
+    of its lines keep their role by position alone, so this holds for any document: the last
+    is a heading when real content follows it (it titles that content), and the first is one
+    when real content comes before it (after a passage a short line opens something new, so it
+    titles the fragments under it).
     """
     result: list[Block] = []
     index = 0
@@ -229,7 +275,7 @@ def _demote_fragment_runs(blocks: list[Block]) -> list[Block]:
             )
             fragments = run[:-1] if keep_last else run
             if fragments[0].kind == "heading" and result and _is_substantive(result[-1]):
-                result.append(fragments.pop(0))  # a slide title above its word cloud
+                result.append(fragments.pop(0))  # the title of what the fragments show
             lines = [line for block in fragments for line in block.lines]
             result.append(Block("fragments", fragments[0].start, fragments[-1].end, lines))
             if keep_last:

@@ -20,7 +20,7 @@ from assistant.core.chunk_ids import make_chunk_id
 from assistant.core.models import Chunk, SourceDocument
 from assistant.core.sentences import split_sentences
 from ingest.attribution import Attribution, default_attribution
-from ingest.blocks import Block, parse_blocks, recommendation_number, strip_markup
+from ingest.blocks import Block, LineWording, parse_blocks, recommendation_number
 from ingest.boilerplate import is_link_furniture
 from ingest.tables import render_table
 
@@ -48,14 +48,16 @@ class StructuredChunker:
     """Cut a ``SourceDocument`` into ``Chunk`` objects with offsets and section paths."""
 
     def __init__(self, max_chars: int, attribution: Attribution | None = None) -> None:
+        """``attribution`` carries the deployment's profile; its line wording is read too."""
         if max_chars < 200:
             raise ValueError("max_chars must be at least 200 so a paragraph can stand alone")
         self.max_chars = max_chars
         self.attribution = attribution or default_attribution()
+        self.wording = LineWording.from_profile(self.attribution.profile)
 
     def split(self, document: SourceDocument) -> list[Chunk]:
         text = document.text
-        blocks = parse_blocks(text)
+        blocks = parse_blocks(text, self.wording)
         for block in blocks:  # "Report (PDF 412 KB)", "view the record", "… there will be"
             if block.kind == "heading" and is_link_furniture(block.text):
                 block.kind = "paragraph"
@@ -211,9 +213,9 @@ class StructuredChunker:
             body, spans = draft.text, draft.spans
             origins = list(draft.row_starts)
         else:
-            body = clean_passage(document.text[draft.start : draft.end])
+            body = clean_passage(document.text[draft.start : draft.end], self.wording)
             spans = split_sentences(body)
-            origins = source_offsets(document.text, draft.start, draft.end, spans)
+            origins = source_offsets(document.text, draft.start, draft.end, spans, self.wording)
         pages = [document.page_at(o) or 1 for o in origins] if document.page_starts else []
         return Chunk(
             chunk_id=make_chunk_id(document.meta.doc_id, document.content_hash, ordinal),
@@ -236,16 +238,15 @@ class StructuredChunker:
         )
 
 
-def clean_passage(raw: str) -> str:
+def clean_passage(raw: str, wording: LineWording) -> str:
     """Display text of a passage: markup removed, blank-line runs folded, lines trimmed."""
-    lines = [
-        strip_markup(line) if "*" in line or "<" in line else line.strip()
-        for line in _BLANK_RUNS.sub("\n", raw).split("\n")
-    ]
+    lines = [wording.strip(line) for line in _BLANK_RUNS.sub("\n", raw).split("\n")]
     return "\n".join(line for line in lines if line)
 
 
-def source_offsets(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> list[int]:
+def source_offsets(
+    text: str, start: int, end: int, spans: list[tuple[int, int]], wording: LineWording
+) -> list[int]:
     """Where in the document text each sentence of ``clean_passage(text[start:end])`` begins.
 
     The cleaned passage keeps the source's non-blank lines in order, each trimmed, so a sentence
@@ -255,7 +256,7 @@ def source_offsets(text: str, start: int, end: int, spans: list[tuple[int, int]]
     cleaned_at = 0
     position = start
     for line in text[start:end].split("\n"):
-        cleaned = strip_markup(line) if "*" in line or "<" in line else line.strip()
+        cleaned = wording.strip(line)
         if cleaned:
             anchors.append((cleaned_at, position + len(line) - len(line.lstrip())))
             cleaned_at += len(cleaned) + 1

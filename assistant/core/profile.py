@@ -1,4 +1,7 @@
-"""The corpus profile: document-kind wording and attribution groups, as editable data.
+"""The corpus profile: wording that depends on a deployment's documents, as editable data.
+
+Lead-in wording per document kind and attribution groups (answering), the role words of a
+quote's attribution line and the markup a converter leaves in the text (ingest).
 
 ``assistant/core/data/corpus_profile.yaml`` holds defaults written for UK local-government
 publications in general; a deployment adds its own wording in a ``profile.yaml`` beside its
@@ -8,6 +11,7 @@ extended and mappings updated, so a deployment file only says what it adds.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,10 +34,18 @@ class CorpusProfile:
     default_lead_in: LeadIn
     qualifiers: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
+    speaker_roles: tuple[str, ...] = ()
+    markup: tuple[str, ...] = ()
     sources: tuple[str, ...] = field(default=())
 
     def lead_in_for(self, kind: str | None) -> LeadIn:
         return self.lead_ins.get((kind or "").strip().casefold(), self.default_lead_in)
+
+    def ingest_signature(self) -> str:
+        """A short hash of the wording ingest reads, so editing it re-chunks every document."""
+        parts = [self.qualifiers, self.groups, self.speaker_roles, self.markup]
+        blob = "|/|".join("|".join(sorted(set(words))) for words in parts)
+        return hashlib.sha256(blob.encode()).hexdigest()[:8]
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -68,6 +80,8 @@ def load_profile(*extra_files: Path) -> CorpusProfile:
         default_lead_in=LeadIn(str(default["noun"]), str(default["verb"])),
         qualifiers=tuple(str(q) for q in attribution.get("qualifiers") or ()),
         groups=tuple(str(g) for g in attribution.get("groups") or ()),
+        speaker_roles=tuple(str(r) for r in data.get("speaker_roles") or ()),
+        markup=tuple(str(m) for m in data.get("markup") or () if str(m)),
         sources=tuple(sources),
     )
 
