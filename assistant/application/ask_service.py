@@ -212,9 +212,11 @@ class AskService:
             return None  # answered (abstained) in answer_items, with the closest passages
         if len(scope.places.names) >= 2:  # "compare X and Y", "how have X and Y …"
             parts = []
+            vector = None  # the question is encoded once, not once per place
             for name in scope.places.names:
                 narrowed = scope.narrow(filters, scope.places.documents[name])
-                result = self.retriever.retrieve(standalone, narrowed, top_k)
+                result = self.retriever.retrieve(standalone, narrowed, top_k, query_vector=vector)
+                vector = result.query_vector
                 parts.append((scope.label(name), self._answer_one(standalone, result)))
             return merge_answers(question, parts)
         if form is Shape.LIST and "recommendation" in standalone.casefold():

@@ -70,10 +70,13 @@ class HybridRetriever(BaseRetriever):
         *,
         depth: int | None = None,
         diversify: bool | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> RetrievalResult:
         """Passages for ``question``. ``depth`` widens every candidate list (benchmarks rank
         100+ passages); ``diversify`` overrides the MMR setting. Neither mutates the retriever,
-        so one instance serves concurrent requests."""
+        so one instance serves concurrent requests. ``query_vector``: ``question``'s vector
+        when the caller already has it (a comparison retrieves once per place, for one
+        question)."""
         k = k or self.k
         fetch_k = max(self.fetch_k, depth or 0)
         rerank_k = max(self.rerank_k, depth or 0)
@@ -88,7 +91,8 @@ class HybridRetriever(BaseRetriever):
             keyword_task = SIDE_TASKS.start(
                 lambda: self.store.keyword_index().search(question, fetch_k, allowed)
             )
-        query_vector = self._query_vector(question)
+        if query_vector is None:
+            query_vector = self._query_vector(question)
         timings["embed_ms"] = _ms_since(clock)
 
         clock = time.perf_counter()

@@ -32,6 +32,7 @@ class PassageCache:
     def __init__(self, size: int = PASSAGE_CACHE_SIZE) -> None:
         self.size = size
         self._generation: int | None = None
+        self._registry = None  # a retriever copied onto another store must not share rows
         self._items: OrderedDict[str, Loaded] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -42,9 +43,9 @@ class PassageCache:
         generation = registry.generation()
         found: dict[str, Loaded] = {}
         with self._lock:
-            if generation != self._generation:
+            if generation != self._generation or registry is not self._registry:
                 self._items.clear()
-                self._generation = generation
+                self._generation, self._registry = generation, registry
             for chunk_id in ids:
                 item = self._items.get(chunk_id)
                 if item is not None:
@@ -63,7 +64,7 @@ class PassageCache:
             if chunk_id in chunks and chunk_id in vectors
         }
         with self._lock:
-            if generation == self._generation:
+            if generation == self._generation and registry is self._registry:
                 for chunk_id, item in loaded.items():
                     self._items[chunk_id] = item
                 while len(self._items) > self.size:
