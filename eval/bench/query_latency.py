@@ -69,7 +69,11 @@ def time_queries(service, bare, questions: list[str], k: int, runs: int = 1) -> 
 def summarise_runs(passes: list[dict]) -> dict:
     """One row from several passes: each figure's median, ``spread`` = its (min, max), the
     timing breakdown averaged over every question of every pass, and the passes themselves."""
-    figures = [key for key, value in passes[0].items() if isinstance(value, float)]
+    figures = [
+        key
+        for key, value in passes[0].items()
+        if isinstance(value, int | float) and not isinstance(value, bool) and key != "queries"
+    ]
     row: dict = {key: float(np.median([p[key] for p in passes])) for key in figures}
     row["queries"] = passes[0]["queries"]
     row["spread"] = {
