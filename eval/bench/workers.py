@@ -202,6 +202,7 @@ def run(data_dir: Path, workers: int, runs: int, clients: int, duration: float) 
     churned = measure(data_dir, workers, clients, duration, churn)
     ratios = [row["ratio"] for row in rows]
     return {
+        "load_after": os.getloadavg()[0],
         "rows": rows,
         "ratio_median": statistics.median(ratios),
         "ratio_min": min(ratios),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import UTC, datetime
 
 from eval.bench.common import machine_line
@@ -12,8 +13,13 @@ def _row(label: str, summary: dict) -> str:
         f"| {label} | {summary['requests']} | {summary['throughput_rps']:.1f} req/s | "
         f"{summary.get('p50_ms', 0):.0f} ms | {summary.get('p95_ms', 0):.0f} ms | "
         f"{summary['errors']} | {summary['server_cpu_ms']:.1f} ms | "
-        f"{summary['client_cpu_ms']:.1f} ms |"
+        f"{cores_used(summary):.2f} | {summary['client_cpu_ms']:.1f} ms |"
     )
+
+
+def cores_used(summary: dict) -> float:
+    """CPU cores the server kept busy: CPU seconds per request x requests per second."""
+    return summary["server_cpu_ms"] * summary["throughput_rps"] / 1000
 
 
 def render(result: dict, workers: int, clients: int, duration: float, command: str, info) -> str:
@@ -33,19 +39,33 @@ def render(result: dict, workers: int, clients: int, duration: float, command: s
         "divided by the requests it served.",
         "",
         "| run | configuration | requests | throughput | p50 | p95 | errors | server CPU per "
-        "request | client CPU per request |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "request | server cores busy | client CPU per request |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for number, row in enumerate(result["rows"], 1):
         lines.append(f"| {number} " + _row("1 worker", row[1]))
         lines.append(f"| {number} " + _row(f"{workers} workers", row[workers]))
     ratios = ", ".join(f"{row['ratio']:.2f}×" for row in result["rows"])
     target = "met" if result["ratio_median"] >= 1.6 else "**not met**"
+    one = [row[1] for row in result["rows"]]
+    many = [row[workers] for row in result["rows"]]
+    busy = statistics.median(cores_used(s) for s in one)
+    cost_one = statistics.median(s["server_cpu_ms"] for s in one)
+    cost_many = statistics.median(s["server_cpu_ms"] for s in many)
+    ceiling = (info["cpus"] or 1) / busy * cost_one / cost_many
     lines += [
         "",
         f"Throughput ratio, {workers} workers / 1: **{result['ratio_median']:.2f}×** median "
         f"({result['ratio_min']:.2f}–{result['ratio_max']:.2f}; runs: {ratios}). "
-        f"Target ≥ 1.6×: {target}.",
+        f"Target ≥ 1.6×: {target}. Load average after the runs: {result['load_after']:.2f}.",
+        "",
+        f"The ceiling on this machine: one worker already keeps {busy:.2f} of the "
+        f"{info['cpus']} cores busy (its question encoder runs beside the Python thread), and a "
+        f"request costs {cost_many:.1f} ms of CPU with {workers} workers against {cost_one:.1f} "
+        f"ms with one (the shared Chroma server answers over HTTP instead of in-process), so "
+        f"even with every core free for the server {workers} workers could reach at most "
+        f"{info['cpus']} / {busy:.2f} × {cost_one:.1f} / {cost_many:.1f} ≈ **{ceiling:.2f}×**. "
+        "More workers pay where there are more cores than one worker can use.",
         "",
     ]
     churn, churned = result["churn"], result["churned"]
