@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.answering.composition import document_label
 from assistant.core.filters import SearchFilters
 from assistant.core.models import DocumentMeta
-from assistant.retrieval.place_scope import PlaceScope, core_name, name_variants
+from assistant.retrieval.place_scope import PlaceScope, core_name, documents_by_name
 from ingest.gazetteer import Gazetteer
 
 
-def _within(name: str, held: set[str]) -> bool:
+def _within(name: str, held: Iterable[str]) -> bool:
     """``name`` is a whole-word part of a name the documents are about."""
     return bool(name) and any(f" {name} " in f" {h} " for h in held)
 
@@ -23,7 +24,7 @@ def unheld_places(
     it names no council the documents are about (or, for a comparison, when any one of the
     councils to compare has no document: a comparison needs both sides)."""
     named = Gazetteer.load().mentions(question)
-    held = {v for meta in metas.values() for v in name_variants(meta)}
+    held = documents_by_name(metas).keys()  # every name variant, built once per generation
     unheld: list[str] = []
     any_held = False
     for authority, _, surface, _ in named:

@@ -127,7 +127,7 @@ def scope_of(question: str, metas: dict[str, DocumentMeta]) -> PlaceScope:
     spans = named_spans(question)
     if not spans:
         return PlaceScope((), {})
-    by_name = _documents_by_name(metas)
+    by_name = documents_by_name(metas)
     names: list[str] = []
     documents: dict[str, tuple[str, ...]] = {}
     for span in spans:
@@ -144,7 +144,7 @@ def scope_of(question: str, metas: dict[str, DocumentMeta]) -> PlaceScope:
 _BY_NAME: tuple[dict[str, DocumentMeta], int, dict[str, list[str]]] | None = None
 
 
-def _documents_by_name(metas: dict[str, DocumentMeta]) -> dict[str, list[str]]:
+def documents_by_name(metas: dict[str, DocumentMeta]) -> dict[str, list[str]]:
     """Name variant -> the documents it names, for the last ``metas`` asked about (the index
     store hands out one dictionary per registry generation, so this is built once per
     generation, not once per question)."""
