@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 
@@ -71,6 +72,23 @@ def _redirect_ui(app: FastAPI, ui_port: int) -> None:
     )
 
 
+def _check_ui_port(host: str, port: int) -> None:
+    """Refuse before starting anything when the UI process could not listen on port + 1."""
+    if port == 0:
+        raise RuntimeError(
+            "serve --workers needs a fixed --port (the web UI is served on port + 1)."
+        )
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port + 1))
+        except OSError as exc:
+            raise RuntimeError(
+                f"Port {port + 1} on {host} is in use ({exc.strerror}); with --workers the web "
+                "UI is served on port + 1: choose another --port, or set "
+                "ASSISTANT_UI_ENABLED=false."
+            ) from None
+
+
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve until interrupted: one process, or ``workers`` API processes plus the Chroma
     server and the UI process they share (all stopped when this returns)."""
@@ -79,6 +97,8 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     if workers <= 1:
         uvicorn.run(create_server(settings), host=host, port=port, log_level="info")
         return
+    if settings.ui_enabled:
+        _check_ui_port(host, port)
     chroma = shared_chroma(settings)
     ui: subprocess.Popen | None = None
     try:

@@ -87,3 +87,19 @@ def test_workers_redirect_the_ui_to_its_process_on_the_same_host(fake_settings):
             "http://assistant.local:8123/ui"
         )
         assert client.get("/health").json()["process"] == os.getpid()
+
+
+def test_workers_refuse_a_busy_ui_port_before_starting_anything(fake_settings):
+    import socket
+
+    from assistant.server import serve
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        ui_port = taken.getsockname()[1]
+        with pytest.raises(RuntimeError, match=rf"Port {ui_port} .* in use.*another --port"):
+            serve(fake_settings, "127.0.0.1", ui_port - 1, 2)
+    with pytest.raises(RuntimeError, match="needs a fixed --port"):
+        serve(fake_settings, "127.0.0.1", 0, 2)
+    assert not (fake_settings.index_dir / "chroma" / MARKER).exists()  # nothing was started
