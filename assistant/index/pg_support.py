@@ -24,6 +24,11 @@ from assistant.core.errors import IndexUnavailable
 APPLICATION_NAME = "strategy-assistant"
 CONNECT_TIMEOUT = 10  # seconds to reach the database before an error
 RETRY_AFTER = 5  # seconds a client is told to wait when the database does not answer
+# A statement still running after this long is a stuck database (a lock held by a stalled
+# session, an overloaded server), not work: it is cancelled by the server and the request gets
+# IndexUnavailable (503) instead of hanging. A URL whose options set statement_timeout keeps its
+# own. The writer lock's session has none: its waits are bounded by lock_timeout.
+STATEMENT_TIMEOUT_MS = 30_000
 
 
 def reports_unavailable(cls: type) -> type:
@@ -58,12 +63,23 @@ def unavailable_on_disconnect(method):
     return call
 
 
-def connect(url: str) -> Any:
-    """A new autocommit connection (psycopg is imported only when a database is configured)."""
+def connect(url: str, statement_timeout_ms: int | None = None) -> Any:
+    """A new autocommit connection (psycopg is imported only when a database is configured)
+    whose statements are cancelled after ``statement_timeout_ms`` (``STATEMENT_TIMEOUT_MS``
+    when None; 0: never), unless the URL's own options set one."""
     import psycopg
+    from psycopg.conninfo import conninfo_to_dict
 
+    options = str(conninfo_to_dict(url).get("options") or "")
+    if "statement_timeout" not in options:
+        limit = STATEMENT_TIMEOUT_MS if statement_timeout_ms is None else statement_timeout_ms
+        options = f"{options} -c statement_timeout={int(limit)}".strip()
     return psycopg.connect(
-        url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, application_name=APPLICATION_NAME
+        url,
+        autocommit=True,
+        connect_timeout=CONNECT_TIMEOUT,
+        application_name=APPLICATION_NAME,
+        options=options,
     )
 
 
@@ -131,7 +147,7 @@ class AdvisoryLock:
 
     def _session(self) -> Any:
         if self._connection is None or self._connection.broken or self._connection.closed:
-            self._connection = connect(self.url)
+            self._connection = connect(self.url, statement_timeout_ms=0)  # lock_timeout bounds it
         return self._connection
 
     @unavailable_on_disconnect

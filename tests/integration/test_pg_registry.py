@@ -327,3 +327,36 @@ def test_a_lost_database_connection_is_unavailable_then_reconnects(admin_url):
     finally:
         registry.close()
         feedback.close()
+
+
+def test_a_stuck_statement_is_cancelled_and_unavailable_not_a_hang(admin_url, monkeypatch):
+    """Another session holds a lock the registry's read needs and never lets go (a stalled
+    client, a runaway migration): the read is cancelled by the server after the statement
+    timeout and reported as ``IndexUnavailable`` (503), and the registry works once the lock
+    is gone. The writer lock's own session is not subject to it."""
+    import psycopg
+
+    from assistant.core.errors import IndexUnavailable
+    from assistant.index import pg_support
+
+    monkeypatch.setattr(pg_support, "STATEMENT_TIMEOUT_MS", 1000)
+    url = new_database(admin_url)
+    registry = PgRegistry(url)
+    try:
+        registry.replace_document(*document("a-doc", 2))
+        registry.close()
+        registry = PgRegistry(url)  # new sessions, with the short timeout
+        with psycopg.connect(url) as blocker:
+            blocker.execute("LOCK TABLE documents IN ACCESS EXCLUSIVE MODE")
+            started = time.perf_counter()
+            with pytest.raises(IndexUnavailable, match="ASSISTANT_DATABASE_URL"):
+                registry.documents()
+            waited = time.perf_counter() - started
+            assert 0.9 < waited < 5, waited
+            lock = pg_support.AdvisoryLock(url, 42)
+            timeout = lock._session().execute("SHOW statement_timeout").fetchone()[0]
+            assert timeout == "0"
+            lock.close()
+        assert [d.meta.doc_id for d in registry.documents()] == ["a-doc"]
+    finally:
+        registry.close()

@@ -138,7 +138,7 @@ class FakeConnection:
 @pytest.mark.parametrize("held_elsewhere", [False, True])
 def test_the_advisory_lock_waits_in_postgres_for_its_timeout(monkeypatch, held_elsewhere):
     connection = FakeConnection(held_elsewhere)
-    monkeypatch.setattr(pg_support, "connect", lambda url: connection)
+    monkeypatch.setattr(pg_support, "connect", lambda url, **_: connection)
     lock = AdvisoryLock(URL, 42)
     assert lock.acquire(1.5) is not held_elsewhere
     assert connection.sql[:2] == ["SET lock_timeout = 1500", "SELECT pg_advisory_lock(%s)"]
