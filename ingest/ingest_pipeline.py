@@ -96,8 +96,9 @@ class IngestPipeline:
         root = folder.resolve()
         prepared: list[PreparedDocument] = []
         seen: dict[str, str] = {}
-        for path in files:
-            relative = path.relative_to(folder).as_posix()
+        hashes = self.store.registry.document_hashes()  # one read; nothing commits until later
+        relatives = [path.relative_to(folder).as_posix() for path in files]
+        for path, relative in zip(files, relatives, strict=True):
             try:
                 data = self._read(path)
                 item = self._prepare(
@@ -108,13 +109,14 @@ class IngestPipeline:
                     f"{root}/{relative}",
                     seen,
                     report,
+                    hashes,
                 )
             except UnreadableDocumentError as exc:
                 report.skipped.append((relative, str(exc)))
                 continue
             if item is not None:
                 prepared.append(item)
-        present = {f"{root}/{p.relative_to(folder).as_posix()}" for p in files}
+        present = {f"{root}/{relative}" for relative in relatives}
         for stored in self.store.registry.documents():
             source = stored.meta.source_path or ""
             if source.startswith(f"{root}/") and source not in present:
@@ -208,10 +210,12 @@ class IngestPipeline:
         source: str,
         seen: dict[str, str],
         report: IngestReport,
+        hashes: dict[str, str] | None = None,
     ) -> PreparedDocument | None:
         """Load and chunk one file, or return None when it is unchanged or a duplicate.
 
-        ``seen`` maps content hashes and document ids already taken in this run to file names.
+        ``seen`` maps content hashes and document ids already taken in this run to file names;
+        ``hashes`` every indexed document's content hash (read once per folder, not per file).
         """
         digest = content_hash(data, entry, self.signature)
         raw = digest.split(":", 1)[0]
@@ -224,17 +228,12 @@ class IngestPipeline:
         if f"id:{doc_id}" in seen:
             doc_id = f"{doc_id}-{digest[:6]}"  # two files with one name in different folders
         seen[f"id:{doc_id}"] = name
-        stored = registry.document(doc_id, with_text=False)
-        if stored is not None and stored.content_hash == digest:
+        hashes = registry.document_hashes() if hashes is None else hashes
+        if hashes.get(doc_id) == digest:
             report.unchanged.append(doc_id)
             return None
         owner = next(
-            (
-                d
-                for d, h in registry.document_hashes().items()
-                if same_content(h, digest) and d != doc_id
-            ),
-            None,
+            (d for d, h in hashes.items() if same_content(h, digest) and d != doc_id), None
         )
         if owner is not None:
             report.duplicates[name] = owner
@@ -251,7 +250,7 @@ class IngestPipeline:
         if not chunks:
             raise UnreadableDocumentError(f"{name}: no passages found in the extracted text.")
         texts = [embed_text_for(document, chunk) for chunk in chunks]
-        return PreparedDocument(document, chunks, texts, stored is not None)
+        return PreparedDocument(document, chunks, texts, doc_id in hashes)
 
     def _embed_and_commit(
         self,

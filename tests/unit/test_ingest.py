@@ -141,3 +141,24 @@ def test_reuploading_a_corpus_file_keeps_its_manifest_metadata(fake_service, cor
     assert doc_id == "kirklees-learning-strategy-scrutiny" and report.chunks_embedded == 0
     meta = fake_service.store.registry.document(doc_id).meta
     assert meta.place == "Kirklees" and meta.kind == "scrutiny report"
+
+
+def test_an_edited_manifest_is_read_again_however_little_changed(tmp_path):
+    """The parsed manifest is remembered by its content, so an edit that keeps the size and
+    the timestamp (a one-letter fix within the same second) is still seen."""
+    import os
+
+    from ingest.manifest import load_manifest
+
+    path = tmp_path / "manifest.yaml"
+    path.write_text("documents:\n  a.txt: {title: Leeds plan}\n", encoding="utf-8")
+    stamp = path.stat().st_mtime_ns
+    assert load_manifest(tmp_path)["a.txt"]["title"] == "Leeds plan"
+    assert load_manifest(tmp_path) == {"a.txt": {"title": "Leeds plan"}}
+    path.write_text("documents:\n  a.txt: {title: Leeds plot}\n", encoding="utf-8")
+    os.utime(path, ns=(stamp, stamp))
+    assert load_manifest(tmp_path)["a.txt"]["title"] == "Leeds plot"
+    load_manifest(tmp_path).clear()  # a caller's changes never reach the remembered entries
+    assert load_manifest(tmp_path) == {"a.txt": {"title": "Leeds plot"}}
+    path.unlink()
+    assert load_manifest(tmp_path) == {}
