@@ -33,7 +33,8 @@ from assistant.index.pg_support import (
     reports_unavailable,
     unavailable_on_disconnect,
 )
-from assistant.index.registry import StoredDocument
+from assistant.index.registry import StoredDocument, stored_document
+from assistant.index.registry_rows import chunk_rows, sentence_matrix, stored_vectors
 
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS documents (
@@ -120,12 +121,12 @@ class PgRegistry:
     def documents(self) -> list[StoredDocument]:
         columns = _DOCUMENT.format(text="''")
         query = f'SELECT {columns} FROM documents ORDER BY doc_id COLLATE "C"'
-        return [_document(row) for row in self._rows(query)]
+        return [stored_document(row) for row in self._rows(query)]
 
     def document(self, doc_id: str, with_text: bool = True) -> StoredDocument | None:
         columns = _DOCUMENT.format(text="text" if with_text else "''")
         rows = self._rows(f"SELECT {columns} FROM documents WHERE doc_id = %s", (doc_id,))
-        return _document(rows[0]) if rows else None
+        return stored_document(rows[0]) if rows else None
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         rows = self._rows("SELECT chunk_json FROM chunks WHERE chunk_id = %s", (chunk_id,))
@@ -162,7 +163,7 @@ class PgRegistry:
         query = f"SELECT chunk_id, length(vector), sentence_vectors FROM chunks {_IN_ORDER}"
         for chunk_id, vector_bytes, sentences in self._stream(query):
             width = int(vector_bytes) // 4
-            yield chunk_id, np.frombuffer(sentences, dtype=np.float32).reshape(-1, width)
+            yield chunk_id, sentence_matrix(sentences, width)
 
     def vectors(self, chunk_ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Passage vector and sentence-vector matrix for each known id."""
@@ -170,14 +171,7 @@ class PgRegistry:
             "SELECT chunk_id, vector, sentence_vectors FROM chunks WHERE chunk_id = ANY(%s)",
             (list(chunk_ids),),
         )
-        result: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for chunk_id, vector, sentences in rows:
-            passage = np.frombuffer(vector, dtype=np.float32)
-            result[chunk_id] = (
-                passage,
-                np.frombuffer(sentences, dtype=np.float32).reshape(-1, passage.size),
-            )
-        return result
+        return {chunk_id: stored_vectors(vector, sentences) for chunk_id, vector, sentences in rows}
 
     def counts(self) -> tuple[int, int]:
         rows = self._rows("SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks)")
@@ -212,20 +206,7 @@ class PgRegistry:
     ) -> list[str]:
         """Atomically swap in a document's new version; return the chunk ids it replaced."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        rows = [
-            (
-                c.chunk_id,
-                c.doc_id,
-                c.ordinal,
-                c.model_dump_json(),
-                embed,
-                np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
-                np.ascontiguousarray(sent, dtype=np.float32).tobytes(),
-            )
-            for c, embed, vec, sent in zip(
-                chunks, embed_texts, vectors, sentence_vectors, strict=True
-            )
-        ]
+        rows = chunk_rows(chunks, embed_texts, vectors, sentence_vectors)
         with self._lock, self._conn.transaction():
             connection = self._conn
             old = self._ids_of(meta.doc_id)
@@ -303,15 +284,3 @@ class PgRegistry:
             "INSERT INTO state VALUES ('generation', '1') ON CONFLICT (key) DO UPDATE "
             "SET value = (CAST(state.value AS BIGINT) + 1)::text"
         )
-
-
-def _document(row: tuple) -> StoredDocument:
-    meta_json, content_hash, text, chunk_count, ingested_at, pages = row
-    return StoredDocument(
-        DocumentMeta.model_validate_json(meta_json),
-        content_hash,
-        text,
-        chunk_count,
-        ingested_at,
-        json.loads(pages),
-    )

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.models import Chunk, DocumentMeta
+from assistant.index.registry_rows import chunk_rows, sentence_matrix, stored_vectors
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -130,7 +131,7 @@ class Registry:
             "SELECT meta_json, content_hash, '', chunk_count, ingested_at, page_starts_json "
             "FROM documents ORDER BY doc_id"
         ).fetchall()
-        return [self._document(row) for row in rows]
+        return [stored_document(row) for row in rows]
 
     def document(self, doc_id: str, with_text: bool = True) -> StoredDocument | None:
         column = "text" if with_text else "''"
@@ -139,7 +140,7 @@ class Registry:
             "page_starts_json FROM documents WHERE doc_id=?",
             (doc_id,),
         ).fetchone()
-        return self._document(row) if row else None
+        return stored_document(row) if row else None
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         row = self._conn.execute(
@@ -188,7 +189,7 @@ class Registry:
         )
         for chunk_id, vector, sentences in cursor:
             width = len(vector) // 4
-            yield chunk_id, np.frombuffer(sentences, dtype=np.float32).reshape(-1, width)
+            yield chunk_id, sentence_matrix(sentences, width)
 
     def vectors(self, chunk_ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Passage vector and sentence-vector matrix for each known id."""
@@ -203,9 +204,7 @@ class Registry:
                 part,
             ).fetchall()
             for chunk_id, vector, sentences in rows:
-                passage = np.frombuffer(vector, dtype=np.float32)
-                matrix = np.frombuffer(sentences, dtype=np.float32).reshape(-1, passage.size)
-                result[chunk_id] = (passage, matrix)
+                result[chunk_id] = stored_vectors(vector, sentences)
         return result
 
     def counts(self) -> tuple[int, int]:
@@ -249,20 +248,7 @@ class Registry:
                 )
                 self._conn.executemany(
                     "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
-                    [
-                        (
-                            c.chunk_id,
-                            c.doc_id,
-                            c.ordinal,
-                            c.model_dump_json(),
-                            embed,
-                            np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
-                            np.ascontiguousarray(sent, dtype=np.float32).tobytes(),
-                        )
-                        for c, embed, vec, sent in zip(
-                            chunks, embed_texts, vectors, sentence_vectors, strict=True
-                        )
-                    ],
+                    chunk_rows(chunks, embed_texts, vectors, sentence_vectors),
                 )
                 self._bump_generation()
                 self._conn.execute("COMMIT")
@@ -336,14 +322,15 @@ class Registry:
             "SET value = CAST(value AS INTEGER) + 1"
         )
 
-    @staticmethod
-    def _document(row) -> StoredDocument:
-        meta_json, content_hash, text, chunk_count, ingested_at, pages = row
-        return StoredDocument(
-            DocumentMeta.model_validate_json(meta_json),
-            content_hash,
-            text,
-            chunk_count,
-            ingested_at,
-            json.loads(pages),
-        )
+
+def stored_document(row) -> StoredDocument:
+    """A ``documents`` row (meta JSON, hash, text, chunk count, ingested at, page starts)."""
+    meta_json, content_hash, text, chunk_count, ingested_at, pages = row
+    return StoredDocument(
+        DocumentMeta.model_validate_json(meta_json),
+        content_hash,
+        text,
+        chunk_count,
+        ingested_at,
+        json.loads(pages),
+    )

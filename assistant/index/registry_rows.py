@@ -1,0 +1,41 @@
+"""The rows both registries (SQLite ``Registry``, PostgreSQL ``PgRegistry``) store and read:
+one format, so a passage's bytes mean the same whichever database holds them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.core.models import Chunk
+
+
+def chunk_rows(
+    chunks: list[Chunk],
+    embed_texts: list[str],
+    vectors: np.ndarray,
+    sentence_vectors: list[np.ndarray],
+) -> list[tuple]:
+    """``chunks`` table rows: id, document, ordinal, the chunk as JSON, its embed text, and its
+    passage vector and sentence-vector matrix as float32 bytes."""
+    return [
+        (
+            c.chunk_id,
+            c.doc_id,
+            c.ordinal,
+            c.model_dump_json(),
+            embed,
+            np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
+            np.ascontiguousarray(sent, dtype=np.float32).tobytes(),
+        )
+        for c, embed, vec, sent in zip(chunks, embed_texts, vectors, sentence_vectors, strict=True)
+    ]
+
+
+def sentence_matrix(sentences: bytes, width: int) -> np.ndarray:
+    """A stored sentence-vector matrix, one row of ``width`` floats per sentence."""
+    return np.frombuffer(sentences, dtype=np.float32).reshape(-1, width)
+
+
+def stored_vectors(vector: bytes, sentences: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A stored passage vector and its sentence-vector matrix."""
+    passage = np.frombuffer(vector, dtype=np.float32)
+    return passage, sentence_matrix(sentences, passage.size)
