@@ -94,8 +94,7 @@ class AuditLog:
                 row,
             )
             self._conn.commit()
-        fields = dict(zip(AUDIT_FIELDS[1:], row, strict=True))
-        return AuditRecord(id=int(cursor.lastrowid), **fields)
+        return audit_record(cursor.lastrowid, row)
 
     def list(
         self, limit: int = 100, offset: int = 0, doc_id: str | None = None
@@ -109,6 +108,39 @@ class AuditLog:
                 (*args, limit, offset),
             ).fetchall()
         return [AuditRecord(**dict(zip(AUDIT_FIELDS, r, strict=True))) for r in rows]
+
+
+def audit_record(new_id: int, row: tuple) -> AuditRecord:
+    """The record of an audit row just inserted (``row``: every field but the id)."""
+    return AuditRecord(id=int(new_id), **dict(zip(AUDIT_FIELDS[1:], row, strict=True)))
+
+
+FEEDBACK_COLUMNS = "id, rating, question, answer, comment, chunk_ids, created_at"
+
+
+def feedback_row(item: FeedbackIn, created: str) -> tuple:
+    """The stored values of ``item`` (its chunk ids one per line), after the id."""
+    return (
+        item.rating,
+        item.question,
+        item.answer,
+        item.comment,
+        "\n".join(item.chunk_ids),
+        created,
+    )
+
+
+def feedback_record(row: tuple) -> FeedbackRecord:
+    """A ``FEEDBACK_COLUMNS`` row."""
+    return FeedbackRecord(
+        id=row[0],
+        rating=row[1],
+        question=row[2],
+        answer=row[3],
+        comment=row[4],
+        chunk_ids=[c for c in row[5].split("\n") if c],
+        created_at=row[6],
+    )
 
 
 AUDIT_FIELDS = (
@@ -148,14 +180,7 @@ class FeedbackStore:
             cursor = self._conn.execute(
                 "INSERT INTO feedback (rating, question, answer, comment, chunk_ids, created_at) "
                 "VALUES (?,?,?,?,?,?)",
-                (
-                    item.rating,
-                    item.question,
-                    item.answer,
-                    item.comment,
-                    "\n".join(item.chunk_ids),
-                    created,
-                ),
+                feedback_row(item, created),
             )
             self._conn.commit()
         return FeedbackRecord(id=int(cursor.lastrowid), created_at=created, **item.model_dump())
@@ -163,22 +188,10 @@ class FeedbackStore:
     def list(self, limit: int = 100, offset: int = 0) -> list[FeedbackRecord]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, rating, question, answer, comment, chunk_ids, created_at FROM feedback "
-                "ORDER BY id DESC LIMIT ? OFFSET ?",
+                f"SELECT {FEEDBACK_COLUMNS} FROM feedback ORDER BY id DESC LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-        return [
-            FeedbackRecord(
-                id=r[0],
-                rating=r[1],
-                question=r[2],
-                answer=r[3],
-                comment=r[4],
-                chunk_ids=[c for c in r[5].split("\n") if c],
-                created_at=r[6],
-            )
-            for r in rows
-        ]
+        return [feedback_record(r) for r in rows]
 
     def close(self) -> None:
         self._conn.close()

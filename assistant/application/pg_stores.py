@@ -17,10 +17,14 @@ from typing import Any
 
 from assistant.application.feedback_store import (
     AUDIT_FIELDS,
+    FEEDBACK_COLUMNS,
     AuditAction,
     AuditRecord,
     FeedbackIn,
     FeedbackRecord,
+    audit_record,
+    feedback_record,
+    feedback_row,
 )
 from assistant.application.job_store import KEEP_JOBS, Job, JobState, job_from_row
 from assistant.index.pg_support import (
@@ -99,7 +103,7 @@ class PgAuditLog:
             "result, status, detail) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
             row,
         )[0]
-        return AuditRecord(id=int(new_id), **dict(zip(AUDIT_FIELDS[1:], row, strict=True)))
+        return audit_record(new_id, row)
 
     def list(
         self, limit: int = 100, offset: int = 0, doc_id: str | None = None
@@ -128,35 +132,16 @@ class PgFeedbackStore:
         (new_id,) = self._db.execute(
             "INSERT INTO feedback (rating, question, answer, comment, chunk_ids, created_at) "
             "VALUES (%s,%s,%s,%s,%s,%s) RETURNING id",
-            (
-                item.rating,
-                item.question,
-                item.answer,
-                item.comment,
-                "\n".join(item.chunk_ids),
-                created,
-            ),
+            feedback_row(item, created),
         )[0]
         return FeedbackRecord(id=int(new_id), created_at=created, **item.model_dump())
 
     def list(self, limit: int = 100, offset: int = 0) -> list[FeedbackRecord]:
         rows = self._db.execute(
-            "SELECT id, rating, question, answer, comment, chunk_ids, created_at FROM feedback "
-            "ORDER BY id DESC LIMIT %s OFFSET %s",
+            f"SELECT {FEEDBACK_COLUMNS} FROM feedback ORDER BY id DESC LIMIT %s OFFSET %s",
             (limit, offset),
         )
-        return [
-            FeedbackRecord(
-                id=r[0],
-                rating=r[1],
-                question=r[2],
-                answer=r[3],
-                comment=r[4],
-                chunk_ids=[c for c in r[5].split("\n") if c],
-                created_at=r[6],
-            )
-            for r in rows
-        ]
+        return [feedback_record(r) for r in rows]
 
     def close(self) -> None:
         self._db.close()
