@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from assistant.answering.question_type import AnswerType, answer_type, has_type
-from assistant.answering.word_memo import per_object, text_words
+from assistant.answering.word_memo import text_words
 from assistant.core.models import DocumentMeta, Passage, RetrievalResult
+from assistant.core.object_memo import per_object
 from assistant.core.text_match import content_words, specific_terms
 
 MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"

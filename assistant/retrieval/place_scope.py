@@ -14,11 +14,11 @@ any particular council.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.core.models import DocumentMeta
+from assistant.core.object_memo import per_object
 
 _GENERIC = re.compile(
     r"\b(the|of|and|council|county|city|borough|metropolitan|district|royal|corporation|"
@@ -48,17 +48,7 @@ def name_variants(meta: DocumentMeta) -> frozenset[str]:
     so each document's answer is remembered for as long as its metadata object lives: the
     index store builds new ``DocumentMeta`` objects whenever the registry changes and never
     alters one it has handed out."""
-    key = id(meta)
-    entry = _VARIANTS.get(key)
-    if entry is not None and entry[0]() is meta:
-        return entry[1]
-    variants = _name_variants(meta)
-    # held weakly: the entry goes when the object does (before its id can be reused)
-    _VARIANTS[key] = (weakref.ref(meta, lambda _, key=key: _VARIANTS.pop(key, None)), variants)
-    return variants
-
-
-_VARIANTS: dict[int, tuple[weakref.ref, frozenset[str]]] = {}
+    return _remembered_variants(meta)
 
 
 def _name_variants(meta: DocumentMeta) -> frozenset[str]:
@@ -158,3 +148,6 @@ def documents_by_name(metas: dict[str, DocumentMeta]) -> dict[str, list[str]]:
             by_name.setdefault(name, []).append(doc_id)
     _BY_NAME = (metas, len(metas), by_name)
     return by_name
+
+
+_remembered_variants = per_object(_name_variants)

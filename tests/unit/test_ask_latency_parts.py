@@ -268,4 +268,4 @@ def test_remembered_name_variants_go_with_their_document():
     key = id(meta)
     del meta
     gc.collect()
-    assert key not in place_scope._VARIANTS
+    assert key not in place_scope._remembered_variants.memo
