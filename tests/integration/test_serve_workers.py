@@ -23,9 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.application.service import AssistantService
-from assistant.core.settings import PROJECT_ROOT, Settings
-from tests.conftest import CORPUS
+from assistant.core.settings import PROJECT_ROOT
+from tests.api_support import fake_corpus_service
 from tests.servers import free_port, running_process, serve_command
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
@@ -43,11 +42,7 @@ QUESTION = "How many season tickets did the Ashcombe lido sell in its first mont
 def workers(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve-workers")
     data_dir = root / "data"
-    seeded = AssistantService(
-        Settings(data_dir=data_dir, embedding_model="fake:64", corpus_dir=CORPUS)
-    )
-    seeded.ingest_folder(CORPUS)
-    seeded.close()
+    fake_corpus_service(data_dir).close()  # the seed corpus on fake embeddings
     port = free_port()
     env = {
         **os.environ,

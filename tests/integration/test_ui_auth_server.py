@@ -21,9 +21,8 @@ import httpx
 import pytest
 from gradio_client import handle_file
 
-from assistant.application.service import AssistantService
-from assistant.core.settings import PROJECT_ROOT, Settings
-from tests.conftest import CORPUS
+from assistant.core.settings import PROJECT_ROOT
+from tests.api_support import fake_corpus_service
 from tests.servers import free_port, running_process, serve_command
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
@@ -38,10 +37,7 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("ui-auth-server")
     data_dir, uploads = root / "data", root / "gradio-tmp"
     uploads.mkdir()
-    settings = Settings(data_dir=data_dir, embedding_model="fake:64", corpus_dir=CORPUS)
-    seeded = AssistantService(settings)
-    seeded.ingest_folder(CORPUS)
-    seeded.close()
+    fake_corpus_service(data_dir).close()  # the seed corpus on fake embeddings
     port = free_port()
     env = {
         **os.environ,

@@ -12,9 +12,8 @@ import os
 
 import pytest
 
-from assistant.application.service import AssistantService
-from assistant.core.settings import PROJECT_ROOT, Settings
-from tests.conftest import CORPUS
+from assistant.core.settings import PROJECT_ROOT
+from tests.api_support import fake_corpus_service
 from tests.integration.test_ui_browser import CHROMIUM_ARGS, chromium_path
 from tests.servers import free_port, running_process, serve_command
 
@@ -28,11 +27,7 @@ MID_TERM_TITLE = "Education, Cultural and Creative Learning and Skills Strategie
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("ui-login-server")
     data_dir = root / "data"
-    seeded = AssistantService(
-        Settings(data_dir=data_dir, embedding_model="fake:64", corpus_dir=CORPUS)
-    )
-    seeded.ingest_folder(CORPUS)
-    seeded.close()
+    fake_corpus_service(data_dir).close()  # the seed corpus on fake embeddings
     port = free_port()
     env = {
         **os.environ,

@@ -23,11 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.application.service import AssistantService
-from assistant.core.settings import PROJECT_ROOT, Settings
-from tests.api_support import APPRENTICESHIPS
+from assistant.core.settings import PROJECT_ROOT
+from tests.api_support import APPRENTICESHIPS, fake_corpus_service
 from tests.big_text import FINDING, council_text
-from tests.conftest import CORPUS
 from tests.servers import free_port, running_process, serve_command
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
@@ -46,11 +44,7 @@ ARTIFACT = PROJECT_ROOT / "test-artifacts" / "upload-jobs.json"
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("upload-jobs") / "data"
-    seeded = AssistantService(
-        Settings(data_dir=data_dir, embedding_model="fake:64", corpus_dir=CORPUS)
-    )
-    seeded.ingest_folder(CORPUS)
-    seeded.close()
+    fake_corpus_service(data_dir).close()  # the seed corpus on fake embeddings
     return data_dir
 
 
