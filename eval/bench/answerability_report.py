@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eval.bench.common import machine_line, out_console
+from eval.bench.common import measured_header, out_console
 
 LABELS = {
     "squad": "SQuAD v1.1 dev",
@@ -84,17 +84,9 @@ def markdown(report: dict) -> str:
     model = report["model"]
     held = report["held_out"]
     floor = report["floor"]
+    note = f"; {report['seconds']:.0f} s with the indexes and retrieval results cached"
     lines = [
-        f"Measured {report['date']} (commit {report['commit']}) on "
-        f"{machine_line(report['machine'])}; {report['seconds']:.0f} s with the indexes and "
-        "retrieval results cached.",
-        "",
-        "Reproduce with:",
-        "",
-        "```bash",
-        report["command"],
-        "```",
-        "",
+        *measured_header(report, note),
         "Each public question is asked twice through the service's own retriever (bundled "
         "all-MiniLM-L6-v2, app settings): of the index as it is (*answerable*) and with its gold "
         "paragraphs kept out by a `SearchFilters(doc_ids=…)` of every other document "

@@ -93,6 +93,23 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def measured_header(report: dict, note: str = "", commit: str | None = None) -> list[str]:
+    """The opening lines of a benchmark's BENCHMARKS.md section: when, at which commit
+    (``commit``, else the report's), on which machine (then ``note``), and the command that
+    reproduces it."""
+    commit = commit if commit is not None else report.get("commit")
+    return [
+        f"Measured {report['date']} (commit {commit}) on {machine_line(report['machine'])}{note}.",
+        "",
+        "Reproduce with:",
+        "",
+        "```bash",
+        report["command"],
+        "```",
+        "",
+    ]
+
+
 def command_line() -> str:
     """The command that was run, as a user would type it."""
     argv = list(sys.argv)

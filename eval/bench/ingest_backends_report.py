@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eval.bench.common import machine_line, out_console
+from eval.bench.common import measured_header, out_console
 
 TARGET = 3.0  # issue 15: ingest >= 3x a raw PyTorch encode of the same texts
 
@@ -91,15 +91,7 @@ def _spread(values: list[float], digits: int = 1) -> str:
 
 def ingest_backends_markdown(report: dict) -> str:
     lines = [
-        f"Measured {report['date']} (commit {report.get('commit')}) on "
-        f"{machine_line(report['machine'])}; {report['runs']} runs.",
-        "",
-        "Reproduce with:",
-        "",
-        "```bash",
-        report["command"],
-        "```",
-        "",
+        *measured_header(report, f"; {report['runs']} runs"),
         "Each run ingests each corpus once per ingest encoder (`ASSISTANT_EMBEDDING_INGEST_"
         "BACKEND`) into an empty index — the whole pipeline: loading, chunking, embedding every "
         "passage and every sentence, Chroma, the registry, BM25 — then once more unchanged, and "

@@ -3,7 +3,7 @@ of docs/BENCHMARKS.md."""
 
 from __future__ import annotations
 
-from eval.bench.common import git_commit, machine_line, out_console
+from eval.bench.common import git_commit, measured_header, out_console
 from eval.bench.index_cache import ingest_code_fingerprint
 
 
@@ -51,15 +51,7 @@ def print_set(entry: dict) -> None:
 
 def markdown(report: dict) -> str:
     lines = [
-        f"Measured {report['date']} (commit {report.get('commit') or git_commit()}) on "
-        f"{machine_line(report['machine'])}.",
-        "",
-        "Reproduce with:",
-        "",
-        "```bash",
-        report["command"],
-        "```",
-        "",
+        *measured_header(report, commit=report.get("commit") or git_commit()),
         "Every corpus is indexed by the real ingest pipeline (one `.txt` per document with a "
         "`manifest.yaml` giving id and title, so the title is part of both the embedded and the "
         "BM25 text). Each query is ranked by the service's `HybridRetriever.rank_all` (MMR off, "

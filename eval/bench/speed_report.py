@@ -10,7 +10,7 @@ import numpy as np
 from assistant.core.settings import Settings
 from eval.bench.common import (
     err,
-    machine_line,
+    measured_header,
     out_console,
     save_json,
 )
@@ -47,15 +47,7 @@ def print_ingest(rows: list[dict]) -> None:
 
 def ingest_markdown(report: dict) -> str:
     lines = [
-        f"Measured {report['date']} (commit {report.get('commit')}) on "
-        f"{machine_line(report['machine'])}.",
-        "",
-        "Reproduce with:",
-        "",
-        "```bash",
-        report["command"],
-        "```",
-        "",
+        *measured_header(report),
         "Cold ingest into an empty index, then the same folder again (nothing changed). The "
         "pipeline embeds every passage (with its title/section header) **and** every sentence "
         "of it (for the reranker and the answerer). Next to it, in the same run, one raw "
@@ -138,15 +130,7 @@ def latency_markdown(report: dict) -> str:
     runs = int(report.get("runs", 1))
     passes = f"{runs} passes over the questions, median (min–max)" if runs > 1 else "one pass"
     lines = [
-        f"Measured {report['date']} (commit {report.get('commit')}) on "
-        f"{machine_line(report['machine'])}.",
-        "",
-        "Reproduce with:",
-        "",
-        "```bash",
-        report["command"],
-        "```",
-        "",
+        *measured_header(report),
         "In-process wall time per question of the full `service.ask` (query embedding, Chroma + "
         "BM25, RRF, sentence rerank, MMR, extractive answer) next to a bare "
         "`langchain_chroma.Chroma.similarity_search(k=top_k)` with the same embedding model over "
