@@ -111,9 +111,13 @@ def measured_header(report: dict, note: str = "", commit: str | None = None) -> 
 
 
 def command_line() -> str:
-    """The command that was run, as a user would type it."""
+    """The command that was run, as a user would type it (``python -m assistant`` from any
+    checkout is the same command as the installed ``strategy-assistant``)."""
     argv = list(sys.argv)
-    if argv and argv[0].endswith("strategy-assistant"):
+    if argv and (
+        argv[0].endswith("strategy-assistant")
+        or Path(argv[0]).parts[-2:] == ("assistant", "__main__.py")
+    ):
         argv[0] = "strategy-assistant"
     return " ".join(shlex.quote(a) for a in argv)
 

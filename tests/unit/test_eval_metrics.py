@@ -520,3 +520,13 @@ def test_beir_and_squad_readers(tmp_path: Path):
     first = sample_queries(data, 2)
     assert first.queries == sample_queries(data, 2).queries and len(first.queries) == 2
     assert "2 of 5" in first.notes[-1]
+
+
+def test_a_benchmark_command_is_reported_as_a_user_types_it(monkeypatch):
+    from eval.bench.common import command_line
+
+    for argv0 in ("/x/.venv/bin/strategy-assistant", "/tmp/worktree/assistant/__main__.py"):
+        monkeypatch.setattr("sys.argv", [argv0, "bench", "workers", "--runs", "3"])
+        assert command_line() == "strategy-assistant bench workers --runs 3"
+    monkeypatch.setattr("sys.argv", ["eval/bench/api_load.py", "--cache", "off"])
+    assert command_line() == "eval/bench/api_load.py --cache off"
