@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import statistics
-from datetime import UTC, datetime
 
-from eval.bench.common import machine_line
+from eval.bench.common import measured_header
 
 
 def _row(label: str, summary: dict) -> str:
@@ -22,13 +21,11 @@ def cores_used(summary: dict) -> float:
     return summary["server_cpu_ms"] * summary["throughput_rps"] / 1000
 
 
-def render(result: dict, workers: int, clients: int, duration: float, command: str, info) -> str:
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def render(result: dict, workers: int, clients: int, duration: float, header: dict) -> str:
+    """The section; ``header`` holds the run's date, commit, machine and command."""
+    info = header["machine"]
     lines = [
-        f"Measured {when} on {machine_line(info)}.",
-        "",
-        f"Command: `{command}`",
-        "",
+        *measured_header(header),
         f"The real server (`strategy-assistant serve --workers 1` and `--workers {workers}`) over "
         "one data folder holding the ingested seed corpus, both caches off (every request "
         f"embeds, searches and answers), {clients} aiohttp clients for {duration:.0f} s each, "

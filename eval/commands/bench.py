@@ -183,19 +183,14 @@ def bench_workers(
     ] = False,
 ) -> None:
     """Uncached throughput of `serve --workers N` vs one worker, then N workers under writes."""
-    import shlex
-    import sys
-
-    from eval.bench.common import machine, write_section
+    from eval.bench.common import command_line, git_commit, machine, now_stamp, write_section
     from eval.bench.workers import run
     from eval.bench.workers_report import render
 
-    info = machine()
+    header = {"date": now_stamp(), "commit": git_commit(), "machine": machine()}
+    header["command"] = command_line()
     result = run(data_dir, workers, runs, clients, duration)
-    command = "strategy-assistant bench workers " + " ".join(
-        shlex.quote(a) for a in sys.argv[sys.argv.index("workers") + 1 :]
-    )
-    body = render(result, workers, clients, duration, command, info)
+    body = render(result, workers, clients, duration, header)
     print(body)
     if write_docs:
         write_section("Serving with several workers", body)

@@ -6,6 +6,7 @@ from eval.bench.workers import Churn
 from eval.bench.workers_report import cores_used, render
 
 INFO = {"cpus": 2, "ram_gb": 23.5, "python": "3.11", "platform": "linux", "loadavg_1m": 0.5}
+HEADER = {"date": "2026-12-01 12:00 UTC", "commit": "abc1234", "machine": INFO, "command": "cmd"}
 
 
 def summary(rps: float, cpu_ms: float) -> dict:
@@ -38,10 +39,10 @@ def test_cores_used_is_cpu_per_request_times_throughput():
 
 
 def test_the_report_gives_the_verdict_and_the_ceiling_the_figures_allow():
-    text = render(result(1.1, summary(200, 7.5), summary(220, 9.0)), 2, 20, 20, "cmd", INFO)
+    text = render(result(1.1, summary(200, 7.5), summary(220, 9.0)), 2, 20, 20, HEADER)
     assert "**1.10×** median" in text and "Target ≥ 1.6×: **not met**" in text
     # 2 cores / 1.5 busy x 7.5 / 9.0 ms per request
     assert "≈ **1.11×**" in text
     assert "| uploads / deletes committed | 3 / 3 |" in text
-    met = render(result(1.8, summary(100, 10.0), summary(180, 10.0)), 2, 20, 20, "cmd", INFO)
+    met = render(result(1.8, summary(100, 10.0), summary(180, 10.0)), 2, 20, 20, HEADER)
     assert "Target ≥ 1.6×: met" in met and "≈ **2.00×**" in met
