@@ -24,9 +24,9 @@ import pytest
 
 from assistant.application.service import AssistantService
 from assistant.core.settings import Settings
+from assistant.index.chroma_server import chroma_cli
 from tests.api_support import APPRENTICESHIPS, client_for
 from tests.conftest import CORPUS
-from tests.integration.test_chroma_server import chroma_cli
 from tests.servers import free_port, running_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]

@@ -3,27 +3,17 @@ embedded store, with the real model, and ask through the API."""
 
 from __future__ import annotations
 
-import shutil
-import sys
-from pathlib import Path
-
 import pytest
 
 from assistant.application.service import AssistantService
 from assistant.core.settings import Settings
+from assistant.index.chroma_server import chroma_cli
 from tests.api_support import APPRENTICESHIPS, client_for
 from tests.conftest import CORPUS
 from tests.servers import free_port, running_process
 
 pytestmark = pytest.mark.integration
 STARTUP_TIMEOUT = 90.0
-
-
-def chroma_cli() -> str:
-    beside_python = Path(sys.executable).with_name("chroma")
-    found = str(beside_python) if beside_python.exists() else shutil.which("chroma")
-    assert found, "the `chroma` CLI (installed with the chromadb package) is missing"
-    return found
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ import pytest
 import yaml
 
 from assistant.core.settings import PROJECT_ROOT
+from assistant.index.chroma_server import chroma_cli
 from tests.conftest import CORPUS
-from tests.integration.test_chroma_server import chroma_cli
 from tests.postgres import new_database, running_postgres
 from tests.servers import free_port, running_process, serve_command
 
