@@ -28,7 +28,6 @@ from assistant.core.text_match import content_words
 from assistant.index.index_store import IndexStore
 from assistant.retrieval.hybrid_retriever import HybridRetriever, mentioned_documents
 from assistant.retrieval.place_scope import scope_of
-from ingest.gazetteer import Gazetteer
 
 COMPARE_SENTENCES = 2  # a comparison gives each place a short paragraph
 EMPTY_INDEX_ANSWER = (
@@ -189,12 +188,7 @@ class AskService:
         metas = self.store.document_metas()
         if filters is not None and filters.doc_ids:
             return QuestionScope(scope_of("", metas), metas)
-        unheld: tuple[str, ...] = ()
-        # Only a question naming a UK council can name one the index holds nothing about;
-        # most name none, and they skip collecting every document's names (5,183 SciFact
-        # documents: ~2 ms a question).
-        if Gazetteer.load().mentions(standalone):
-            unheld = unheld_places(standalone, metas, compare=shape(standalone) is Shape.COMPARE)
+        unheld = unheld_places(standalone, metas, compare=shape(standalone) is Shape.COMPARE)
         return QuestionScope(scope_of(standalone, metas), metas, unheld)
 
     def _shaped_answer(

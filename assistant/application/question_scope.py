@@ -24,6 +24,8 @@ def unheld_places(
     it names no council the documents are about (or, for a comparison, when any one of the
     councils to compare has no document: a comparison needs both sides)."""
     named = Gazetteer.load().mentions(question)
+    if not named:  # most questions name no council: nothing to look up
+        return ()
     held = documents_by_name(metas).keys()  # every name variant, built once per generation
     unheld: list[str] = []
     any_held = False
