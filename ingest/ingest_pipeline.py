@@ -73,13 +73,13 @@ class IngestPipeline:
         folder = folder.expanduser()
         if not folder.is_dir():
             raise IngestError(f"{folder} is not a folder; give the folder holding your documents.")
-        files = sorted(
-            p
-            for p in folder.rglob("*")
-            if p.is_file()
-            and p.suffix.lower() in SUPPORTED_SUFFIXES
-            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        )
+        found: list[tuple[Path, str]] = []  # each file with its path inside the folder
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+                relative = path.relative_to(folder)
+                if not any(part.startswith(".") for part in relative.parts):
+                    found.append((path, relative.as_posix()))
+        files = sorted(found)
         if not files:
             raise IngestError(
                 f"No documents in {folder}: add {', '.join(SUPPORTED_SUFFIXES)} files and rerun."
@@ -88,7 +88,11 @@ class IngestPipeline:
             return self._ingest_files(folder, files, progress, started)
 
     def _ingest_files(
-        self, folder: Path, files: list[Path], progress: ProgressCallback | None, started: float
+        self,
+        folder: Path,
+        files: list[tuple[Path, str]],
+        progress: ProgressCallback | None,
+        started: float,
     ) -> IngestReport:
         manifest = load_manifest(folder)
         report = IngestReport()
@@ -97,8 +101,7 @@ class IngestPipeline:
         prepared: list[PreparedDocument] = []
         seen: dict[str, str] = {}
         hashes = self.store.registry.document_hashes()  # one read; nothing commits until later
-        relatives = [path.relative_to(folder).as_posix() for path in files]
-        for path, relative in zip(files, relatives, strict=True):
+        for path, relative in files:
             try:
                 data = self._read(path)
                 item = self._prepare(
@@ -116,7 +119,7 @@ class IngestPipeline:
                 continue
             if item is not None:
                 prepared.append(item)
-        present = {f"{root}/{relative}" for relative in relatives}
+        present = {f"{root}/{relative}" for _, relative in files}
         for stored in self.store.registry.documents():
             source = stored.meta.source_path or ""
             if source.startswith(f"{root}/") and source not in present:
