@@ -56,19 +56,36 @@ _LIST = re.compile(
 )
 _COMPARE = re.compile(r"\b(compare|comparison|contrast|differ|difference|versus|vs\.?)\b", re.I)
 
-_YEAR = re.compile(r"\b(1[89]|20)\d\d(/\d\d)?\b")
+_YEAR = re.compile(r"\b(1[89]|20)\d\d([/–-]\d\d(\d\d)?)?\b")
 _MONTH = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{4}\b|"
     r"\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b",
     re.I,
 )
-_MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(k|m|bn|million|billion|thousand)\b", re.I)
+_MONEY = re.compile(
+    r"[£$€]\s?\d|\b\d[\d,.]*\s?(k|m|bn|million|billion|thousand|pounds|euros|dollars)\b", re.I
+)
+# "how much" asks for money when the question is about money; otherwise for a quantity
+# ("how much of the flow …": "one ninth", "twice the thrust", "40,000 pounds")
+_MONEY_QUESTION = re.compile(
+    r"\b(money|cost\w*|pay|paid|pays|spend|spent|spending|budget\w*|fund\w*|"
+    r"price\w*|fee|fees|worth|value|salary|salaries|grant|grants|invest\w*|income|revenue|"
+    r"allocat\w*)\b",
+    re.I,
+)
+_SHARE_WORDS = re.compile(
+    r"\b(half|halves|third|thirds|quarter|quarters|fifth|tenth|ninth|twice|double|triple|"
+    r"times)\b",
+    re.I,
+)
 _PERCENT = re.compile(r"\d\s?%|\bper ?cent\b|\bpercent\b", re.I)
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|hundreds|thousand|thousands|dozen|dozens"
 )
 _COUNT = re.compile(rf"\b\d[\d,]*\b|\b({_NUMBER_WORDS})\b", re.I)
+# numbers that label rather than count: a list item's "2." or "(3)", a section's "3.2"
+_ENUMERATOR = re.compile(r"^\s*(\(?\d{1,2}[.)]|\d{1,2}(\.\d{1,2})+)\s")
 _AGENT_ROLE = re.compile(
     r"\b(councillor|cllr|mr|mrs|ms|dr|professor|sir|dame|chair|chaired|director|leader|"
     r"officer|officers|minister|mayor|manager|member|members|board|committee|council|cabinet|"
@@ -114,13 +131,24 @@ def has_type(text: str, kind: AnswerType, question: str = "") -> bool:
     if kind is AnswerType.PERCENT:
         return bool(_PERCENT.search(text))
     if kind is AnswerType.AMOUNT:
-        return bool(_MONEY.search(text)) or bool(_PERCENT.search(text))
+        if _MONEY.search(text) or _PERCENT.search(text):
+            return True
+        return not _MONEY_QUESTION.search(question) and (
+            _counts(text, question) or bool(_SHARE_WORDS.search(text))
+        )
     if kind is AnswerType.DATE:
         return bool(_YEAR.search(text) or _MONTH.search(text))
     if kind is AnswerType.COUNT:
-        without_years = _YEAR.sub(" ", text)
-        return bool(_COUNT.search(without_years))
+        return _counts(text, question)
     asked = question.casefold()
     found = [m.group(0) for m in _AGENT_ROLE.finditer(text)]
     found += [m.group(0) for m in _PROPER_NAME.finditer(text)]
     return any(name.casefold() not in asked for name in found)
+
+
+def _counts(text: str, question: str) -> bool:
+    """A number that could be the count asked for: not a year, not a list item's or section's
+    label, and not one the question itself gives ("in 2004", "of the 12 schools")."""
+    given = {m.group(0).casefold() for m in _COUNT.finditer(question)}
+    plain = _YEAR.sub(" ", _ENUMERATOR.sub(" ", text))
+    return any(m.group(0).casefold() not in given for m in _COUNT.finditer(plain))

@@ -1,0 +1,67 @@
+"""Answer types: what counts as the figure a question asks for, and the rule that evidence
+without it does not answer (the answerability model's required types)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.answerability import FEATURES, AnswerabilityModel, Features
+from assistant.answering.question_type import AnswerType, answer_type, has_type
+
+HOW_MANY = "How many adults enrolled on evening courses in Northshire in 2004?"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,200 adults enrolled that year.", True),
+        ("Three hundred adults took part.", True),
+        ("In 2004 a survey of providers was undertaken.", False),  # the question's own year
+        ("2. The partnership commits to supporting existing learning.", False),  # a list label
+        ("3.2 Evening provision was reviewed.", False),  # a section number
+        ("Enrolments grew in 2019-20 and 2020/21.", False),  # year ranges are dates
+    ],
+)
+def test_a_count_is_a_number_that_is_not_a_year_a_label_or_the_questions_own(text, expected):
+    assert answer_type(HOW_MANY) is AnswerType.COUNT
+    assert has_type(text, AnswerType.COUNT, HOW_MANY) is expected
+
+
+def test_how_much_money_wants_money_but_how_much_of_something_wants_a_quantity():
+    money = "How much did the council pay for the feasibility study?"
+    share = "How much of the river's flow does the canal carry?"
+    assert answer_type(money) is answer_type(share) is AnswerType.AMOUNT
+    assert has_type("The study cost £45,000.", AnswerType.AMOUNT, money)
+    assert not has_type(
+        "The study was commissioned in 2019 by 3 partners.", AnswerType.AMOUNT, money
+    )
+    assert has_type("The canal carries one ninth of the flow.", AnswerType.AMOUNT, share)
+    assert has_type("It carries 12% of the flow.", AnswerType.AMOUNT, share)
+    assert answer_type("What is the total budget allocated to the strategy?") is AnswerType.AMOUNT
+
+
+def _features(type_ok: float, wanted: AnswerType) -> Features:
+    values = dict.fromkeys(FEATURES, 0.9)
+    values["type_ok"] = type_ok
+    return Features(**values, wanted=wanted.value)
+
+
+def test_evidence_without_the_required_type_scores_zero_whatever_else_matches():
+    model = AnswerabilityModel([1.0] * len(FEATURES), 0.0, 0.2)
+    assert model.probability(_features(1.0, AnswerType.COUNT)) > 0.9
+    assert model.probability(_features(0.0, AnswerType.COUNT)) == 0.0
+    assert model.fitted_probability(_features(0.0, AnswerType.COUNT)) > 0.9
+    # dates and people are only a feature: their detectors miss on answerable evidence
+    assert model.probability(_features(0.0, AnswerType.DATE)) > 0.9
+
+
+def test_the_shipped_model_names_its_required_types(tmp_path):
+    shipped = AnswerabilityModel.load()
+    assert set(shipped.required_types) <= {t.value for t in AnswerType}
+    path = tmp_path / "model.json"
+    shipped.save(path)
+    assert AnswerabilityModel.load(path).required_types == shipped.required_types
+    bad = path.read_text().replace('"count"', '"colour"')
+    path.write_text(bad)
+    with pytest.raises(ValueError, match="required_types"):
+        AnswerabilityModel.load(path)
