@@ -40,9 +40,10 @@ def test_how_much_money_wants_money_but_how_much_of_something_wants_a_quantity()
     assert answer_type("What is the total budget allocated to the strategy?") is AnswerType.AMOUNT
 
 
-def _features(type_ok: float, wanted: AnswerType) -> Features:
+def _features(type_ok: float, wanted: AnswerType, typed_names: float = 1.0) -> Features:
     values = dict.fromkeys(FEATURES, 0.9)
     values["type_ok"] = type_ok
+    values["typed_names"] = typed_names
     return Features(**values, wanted=wanted.value)
 
 
@@ -51,6 +52,9 @@ def test_evidence_without_the_required_type_scores_zero_whatever_else_matches():
     assert model.probability(_features(1.0, AnswerType.COUNT)) > 0.9
     assert model.probability(_features(0.0, AnswerType.COUNT)) == 0.0
     assert model.fitted_probability(_features(0.0, AnswerType.COUNT)) > 0.9
+    # a figure with none of the question's names near it is somebody else's figure
+    assert model.probability(_features(1.0, AnswerType.COUNT, typed_names=0.0)) == 0.0
+    assert model.probability(_features(1.0, AnswerType.COUNT, typed_names=0.5)) > 0.9
     # dates and people are only a feature: their detectors miss on answerable evidence
     assert model.probability(_features(0.0, AnswerType.DATE)) > 0.9
 
