@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.answering.answerability import Features
+from assistant.core.text_match import specific_terms
 
 _TYPE_NAMES = {
     "count": "figure",
@@ -48,6 +49,12 @@ def abstain_text(
             "The documents don't say: the passages closest to this question don't mention "
             f"{_names(verdict.features.missing)}. They are listed below so you can check."
         )
+    if verdict is not None and verdict.wanted in _TYPE_NAMES and _figure_elsewhere(verdict):
+        names = _names(specific_terms(verdict.evidence[0]))
+        return (
+            f"The documents don't say: the closest passages give no {_TYPE_NAMES[verdict.wanted]}"
+            f" about {names}. They are listed below so you can check."
+        )
     if verdict is not None and not verdict.features.type_ok and verdict.wanted in _TYPE_NAMES:
         return (
             f"The documents don't say: the closest passages give no {_TYPE_NAMES[verdict.wanted]}"
@@ -57,3 +64,10 @@ def abstain_text(
         "The documents don't say. None of the indexed passages answers this "
         "question; the closest passages are listed below so you can check."
     )
+
+
+def _figure_elsewhere(verdict: Verdict) -> bool:
+    """The evidence has the asked-for type, but only away from every name the question gives
+    (somebody else's figure)."""
+    feats = verdict.features
+    return bool(feats.type_ok and not feats.typed_names and verdict.evidence)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answering.abstention import Verdict, abstain_text
 from assistant.answering.answerability import FEATURES, AnswerabilityModel, Features
 from assistant.answering.question_type import AnswerType, answer_type, has_type
 
@@ -69,3 +70,13 @@ def test_the_shipped_model_names_its_required_types(tmp_path):
     path.write_text(bad)
     with pytest.raises(ValueError, match="required_types"):
         AnswerabilityModel.load(path)
+
+
+def test_abstaining_on_somebody_elses_figure_says_whose_figure_was_missing():
+    question = "How many pupils attend Northshire Academy schools?"
+    feats = _features(1.0, AnswerType.COUNT, typed_names=0.0)
+    verdict = Verdict(False, 0.0, feats, "count", (question, None, []))
+    text = abstain_text(True, verdict, None)
+    assert "no figure about “Northshire”, “Academy”" in text
+    missing_type = Verdict(False, 0.0, _features(0.0, AnswerType.COUNT), "count", None)
+    assert "give no figure that answers this" in abstain_text(True, missing_type, None)
