@@ -17,6 +17,7 @@ from assistant.answering.question_type import Shape, answer_type, list_noun, sha
 from assistant.answering.shaping import (
     expand_intros,
     figure_first,
+    is_item,
     recommendation_items,
     select_list,
 )
@@ -250,13 +251,15 @@ class ExtractiveAnswerer:
                 rendered = (headings or {}).get(sentence.passage_index) or render_sentence(
                     passage, sentence.span, label=first
                 )
-                parts.append(f"\n- {rendered} [{n}]" if as_list else f"{rendered} [{n}]")
+                raw = passage.chunk.text[sentence.span[0] : sentence.span[1]]
+                bullet = as_list or (sentence.follows is not None and is_item(raw))
+                parts.append(f"\n- {rendered} [{n}]" if bullet else f"{rendered} [{n}]")
                 answer_sentences.append(
                     AnswerSentence(
                         text=rendered, citations=[n], support_score=round(sentence.cosine, 4)
                     )
                 )
-            paragraphs.append((parts[0] + "".join(parts[1:])) if as_list else " ".join(parts))
+            paragraphs.append(_join(parts))
         return Answer(
             question=question,
             answer="\n\n".join(paragraphs),
@@ -264,6 +267,20 @@ class ExtractiveAnswerer:
             citations=citations,
             sentences=answer_sentences,
         )
+
+
+def _join(parts: list[str]) -> str:
+    """A lead-in and its sentences as one paragraph: bullets on lines of their own, and a
+    sentence after a bullet list starts a new paragraph (else it would read as the last item)."""
+    text = parts[0]
+    for previous, part in zip(parts, parts[1:], strict=False):
+        if part.startswith("\n"):
+            text += part
+        elif previous.startswith("\n"):
+            text += "\n\n" + part
+        else:
+            text += " " + part
+    return text
 
 
 def _evidence(

@@ -47,11 +47,20 @@ _TYPE_RULES: list[tuple[AnswerType, re.Pattern[str]]] = [
     (AnswerType.AGENT, re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|organisation)\b", re.I)),
 ]
 
-_LIST = re.compile(
-    r"^\s*(what|which)\s+(are|were)\s+(the\s+)?(\w+\s+){0,4}?"
+_LIST_NOUNS = (
     r"(recommendations|phases|principles|themes|priorities|aims|objectives|options|actions|"
     r"steps|stages|areas|goals|pillars|outcomes|strands|proposals|findings|challenges|"
-    r"barriers|risks|benefits|commitments|ambitions|targets)\b|^\s*list\b",
+    r"barriers|risks|benefits|commitments|ambitions|targets|strengths|weaknesses|problems)"
+)
+# "what are the phases of …", "list the …"
+_LIST = re.compile(
+    rf"^\s*(what|which)\s+(are|were)\s+(the\s+)?(\w+\s+){{0,4}}?{_LIST_NOUNS}\b|^\s*list\b",
+    re.I,
+)
+# "what themes did the review suggest …", "which key risks does the report name …"
+_LIST_ASKED = re.compile(
+    rf"^\s*(what|which)\s+(\w+\s+){{0,2}}?{_LIST_NOUNS}\s+"
+    r"(did|do|does|would|will|should|could|has|have|had|were|are)\b",
     re.I,
 )
 _COMPARE = re.compile(r"\b(compare|comparison|contrast|differ|difference|versus|vs\.?)\b", re.I)
@@ -107,9 +116,12 @@ def answer_type(question: str) -> AnswerType:
 def list_noun(question: str) -> str | None:
     """The thing a list question asks for, singular: "what are the phases …" -> "phase"."""
     match = _LIST.search(question)
-    if not match or not match.group(5):
+    noun = match.group(5) if match else None
+    if noun is None and (asked := _LIST_ASKED.search(question)):
+        noun = asked.group(3)
+    if noun is None:
         return None
-    noun = match.group(5).casefold()
+    noun = noun.casefold()
     if noun.endswith("ies"):
         return noun[:-3] + "y"
     return noun[:-1] if noun.endswith("s") else noun
@@ -118,7 +130,7 @@ def list_noun(question: str) -> str | None:
 def shape(question: str) -> Shape:
     if _COMPARE.search(question):
         return Shape.COMPARE
-    if _LIST.search(question):
+    if _LIST.search(question) or _LIST_ASKED.search(question):
         return Shape.LIST
     return Shape.PLAIN
 

@@ -108,27 +108,49 @@ def select_list(
 def expand_intros(
     chosen: list[ScoredSentence], scored: list[ScoredSentence], result: RetrievalResult
 ) -> list[ScoredSentence]:
-    """A chosen sentence that introduces what follows ("Partners raised three concerns:")
-    brings the items it introduces, up to INTRO_ITEMS, so the answer states them."""
+    """A chosen sentence that introduces what follows brings it, up to INTRO_ITEMS items, so
+    the answer states the finding rather than announcing it: one ending ":" ("Partners raised
+    three concerns:"), a question the document goes on to answer ("Why a new legal
+    structure?"), one followed by list items whatever its last mark ("… reflected on the
+    strengths;"), and one followed by a single bridging sentence ending ":" and then items
+    ("… the more fundamental problems." "We identified five:" "a) …")."""
     by_span = {(s.passage_index, s.sentence_index): s for s in scored}
     taken = {(s.passage_index, s.sentence_index) for s in chosen}
     expanded: list[ScoredSentence] = []
     for sentence in chosen:
         expanded.append(sentence)
         chunk = result.passages[sentence.passage_index].chunk
-        if not chunk.text[sentence.span[0] : sentence.span[1]].rstrip().endswith(":"):
-            continue
-        for offset in range(1, INTRO_ITEMS + 1):
-            key = (sentence.passage_index, sentence.sentence_index + offset)
+        followers = _introduced(chunk, sentence.sentence_index)
+        for number, index in enumerate(followers):
+            key = (sentence.passage_index, index)
             follower = by_span.get(key)
             if follower is None or key in taken:
                 break
-            text = chunk.text[follower.span[0] : follower.span[1]]
-            if offset > 1 and not is_item(text):
+            if number > 0 and not is_item(_sentence_text(chunk, index)):
                 break
             expanded.append(replace(follower, follows=sentence))
             taken.add(key)
     return expanded
+
+
+def _sentence_text(chunk, index: int) -> str:
+    spans = chunk.sentence_spans or [(0, len(chunk.text))]
+    if not 0 <= index < len(spans):
+        return ""
+    return chunk.text[spans[index][0] : spans[index][1]]
+
+
+def _introduced(chunk, index: int) -> list[int]:
+    """The sentences the ``index``-th introduces, in order (the first may be a bridge or the
+    answer to a question; later ones must be list items): none when it introduces nothing."""
+    text = _sentence_text(chunk, index).rstrip()
+    after = range(index + 1, index + 1 + INTRO_ITEMS)
+    if text.endswith((":", "?")) or is_item(_sentence_text(chunk, index + 1)):
+        return list(after)
+    bridge = _sentence_text(chunk, index + 1).rstrip()
+    if bridge.endswith(":") and is_item(_sentence_text(chunk, index + 2)):
+        return [index + 1, *range(index + 2, index + 2 + INTRO_ITEMS)]
+    return []
 
 
 def figure_first(
