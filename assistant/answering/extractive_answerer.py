@@ -17,7 +17,7 @@ from assistant.answering.question_type import Shape, answer_type, list_noun, sha
 from assistant.answering.shaping import (
     expand_intros,
     figure_first,
-    is_item,
+    reads_as_item,
     recommendation_items,
     select_list,
 )
@@ -251,8 +251,10 @@ class ExtractiveAnswerer:
                 rendered = (headings or {}).get(sentence.passage_index) or render_sentence(
                     passage, sentence.span, label=first
                 )
-                raw = passage.chunk.text[sentence.span[0] : sentence.span[1]]
-                bullet = as_list or (sentence.follows is not None and is_item(raw))
+                bullet = as_list or (
+                    sentence.follows is not None
+                    and reads_as_item(passage.chunk, sentence.sentence_index)
+                )
                 parts.append(f"\n- {rendered} [{n}]" if bullet else f"{rendered} [{n}]")
                 answer_sentences.append(
                     AnswerSentence(

@@ -15,6 +15,7 @@ MAX_LIST_ITEMS = 10
 INTRO_ITEMS = 4
 _ITEM = re.compile(r"^\s*(?:[-•*]|\(?\d{1,2}[.)]|\(?[a-h][.)])\s+")
 _MARKER = re.compile(r"\[(\d+)\]")
+_BARE_LABEL = re.compile(r"^\s*(?:[-•*]\s*)?(?:\(?\d{1,2}[.)]|\(?[a-h][.)])?\s*$")
 
 
 def is_item(text: str) -> bool:
@@ -120,17 +121,30 @@ def expand_intros(
     for sentence in chosen:
         expanded.append(sentence)
         chunk = result.passages[sentence.passage_index].chunk
-        followers = _introduced(chunk, sentence.sentence_index)
-        for number, index in enumerate(followers):
+        labelled = False  # the previous follower was a bare "1.": its text is this one
+        for number, index in enumerate(_introduced(chunk, sentence.sentence_index)):
             key = (sentence.passage_index, index)
+            text = _sentence_text(chunk, index)
+            if _BARE_LABEL.match(text):
+                labelled = True
+                continue  # a list label split from its item: skip it, keep the item
             follower = by_span.get(key)
             if follower is None or key in taken:
                 break
-            if number > 0 and not is_item(_sentence_text(chunk, index)):
+            if number > 0 and not labelled and not is_item(text):
                 break
+            labelled = False
             expanded.append(replace(follower, follows=sentence))
             taken.add(key)
     return expanded
+
+
+def reads_as_item(chunk, index: int) -> bool:
+    """The ``index``-th sentence is a list item: it opens with a marker, or follows a bare
+    marker ("1.") that the sentence splitter cut from it."""
+    return is_item(_sentence_text(chunk, index)) or (
+        index > 0 and bool(_BARE_LABEL.match(_sentence_text(chunk, index - 1)))
+    )
 
 
 def _sentence_text(chunk, index: int) -> str:

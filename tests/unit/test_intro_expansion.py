@@ -63,6 +63,16 @@ def test_a_bridging_sentence_ending_in_a_colon_is_crossed_to_reach_the_items():
     ]
 
 
+def test_a_list_label_split_from_its_item_is_dropped_and_its_item_kept():
+    text = "We asked four questions:\n- 1.\nDo partners feel connected?\n2.\nIs the offer clear?"
+    result, scored = _result(text)
+    chosen = expand_intros([scored[0]], scored, result)
+    assert _texts(result, chosen)[1:] == ["Do partners feel connected?", "Is the offer clear?"]
+    answerer = ExtractiveAnswerer(0.1, 4, AnswerabilityModel([0.0] * 10, 0.0, 0.0), load_profile())
+    lines = answerer._compose("q", result, chosen).answer.splitlines()
+    assert lines[1:] == ["- Do partners feel connected? [1]", "- Is the offer clear? [1]"]
+
+
 def test_a_plain_sentence_brings_nothing():
     result, scored = _result("Partners valued the offer. Funding was tight. Nothing else.")
     assert expand_intros([scored[0]], scored, result) == [scored[0]]
