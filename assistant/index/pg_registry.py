@@ -34,7 +34,12 @@ from assistant.index.pg_support import (
     unavailable_on_disconnect,
 )
 from assistant.index.registry import StoredDocument, stored_document
-from assistant.index.registry_rows import chunk_rows, sentence_matrix, stored_vectors
+from assistant.index.registry_rows import (
+    chunk_rows,
+    passage_vector,
+    sentence_matrix,
+    stored_vectors,
+)
 
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS documents (
@@ -172,6 +177,18 @@ class PgRegistry:
             (list(chunk_ids),),
         )
         return {chunk_id: stored_vectors(vector, sentences) for chunk_id, vector, sentences in rows}
+
+    def passages(self, chunk_ids: Iterable[str]) -> dict[str, tuple[Chunk, np.ndarray]]:
+        """Chunk and passage vector for each known id, in one read and without the sentence
+        vectors (the retriever takes those from the in-memory sentence index)."""
+        rows = self._rows(
+            "SELECT chunk_id, chunk_json, vector FROM chunks WHERE chunk_id = ANY(%s)",
+            (list(chunk_ids),),
+        )
+        return {
+            chunk_id: (Chunk.model_validate_json(data), passage_vector(vector))
+            for chunk_id, data, vector in rows
+        }
 
     def counts(self) -> tuple[int, int]:
         rows = self._rows("SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks)")

@@ -207,6 +207,18 @@ class Registry:
                 result[chunk_id] = stored_vectors(vector, sentences)
         return result
 
+    def passages(self, chunk_ids: Iterable[str]) -> dict[str, tuple[Chunk, np.ndarray]]:
+        """Chunk and passage vector of each known id in one read, without the sentence vectors
+        (the retriever takes those from the in-memory sentence index)."""
+        ids, result = list(chunk_ids), {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            query = f"SELECT chunk_id, chunk_json, vector FROM chunks WHERE chunk_id IN ({marks})"
+            for chunk_id, data, vector in self._conn.execute(query, part).fetchall():
+                result[chunk_id] = (Chunk.model_validate_json(data), np.frombuffer(vector, "f4"))
+        return result
+
     def counts(self) -> tuple[int, int]:
         documents = self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         chunks = self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]

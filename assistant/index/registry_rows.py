@@ -35,7 +35,12 @@ def sentence_matrix(sentences: bytes, width: int) -> np.ndarray:
     return np.frombuffer(sentences, dtype=np.float32).reshape(-1, width)
 
 
+def passage_vector(vector: bytes) -> np.ndarray:
+    """A stored passage vector."""
+    return np.frombuffer(vector, dtype=np.float32)
+
+
 def stored_vectors(vector: bytes, sentences: bytes) -> tuple[np.ndarray, np.ndarray]:
     """A stored passage vector and its sentence-vector matrix."""
-    passage = np.frombuffer(vector, dtype=np.float32)
+    passage = passage_vector(vector)
     return passage, sentence_matrix(sentences, passage.size)

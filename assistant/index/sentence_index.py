@@ -18,6 +18,7 @@ class SentenceIndex:
 
     def __init__(self, matrix: np.ndarray, owners: list[str], generation: int) -> None:
         self.matrix = matrix
+        self.matrix.flags.writeable = False  # its rows are handed out (``sentences_of``)
         self.owners = owners
         self.generation = generation
         self._owner_array = np.array(owners, dtype=object)
@@ -49,6 +50,15 @@ class SentenceIndex:
 
     def __len__(self) -> int:
         return len(self.owners)
+
+    def sentences_of(self, chunk_id: str, width: int) -> np.ndarray:
+        """The sentence-vector matrix of one passage of this generation (a view of its rows,
+        as the registry stores them); a passage the index has no rows for has no sentence
+        vectors: an empty ``(0, width)`` matrix."""
+        number = self._passage_number.get(chunk_id)
+        if number is None:
+            return np.zeros((0, width), dtype=np.float32)
+        return self.matrix[self._starts[number] : self._ends[number]]
 
     def search(
         self,

@@ -23,6 +23,7 @@ from assistant.core.models import DocumentMeta, Passage, RetrievalResult
 from assistant.core.text_match import content_words
 from assistant.index.embeddings import encode_query
 from assistant.index.index_store import IndexStore
+from assistant.index.sentence_index import SentenceIndex
 from assistant.retrieval.diversity import mmr_select
 from assistant.retrieval.fusion import reciprocal_rank_fusion
 from assistant.retrieval.passage_cache import PassageCache
@@ -99,8 +100,10 @@ class HybridRetriever(BaseRetriever):
         rankings: list[list[str]] = []
         weights: list[float] = []
         dense_scores: dict[str, float] = {}
+        sentence_index = None  # loaded for the dense lists; it also serves the candidates' rows
         if self.mode in ("hybrid", "dense") and allowed != set():
-            dense, sentences = self.dense_rankings(query_vector, fetch_k, allowed)
+            sentence_index = self.store.sentence_index()
+            dense, sentences = self.dense_rankings(query_vector, fetch_k, allowed, sentence_index)
             dense_scores = dict(dense)
             rankings.append([chunk_id for chunk_id, _ in dense])
             rankings.append([chunk_id for chunk_id, _ in sentences])
@@ -123,7 +126,7 @@ class HybridRetriever(BaseRetriever):
 
         clock = time.perf_counter()
         fused = reciprocal_rank_fusion(rankings, k=self.rrf_k, weights=weights)[:rerank_k]
-        loaded = self._passages.load(registry, [chunk_id for chunk_id, _ in fused])
+        loaded = self._passages.load(registry, [chunk_id for chunk_id, _ in fused], sentence_index)
         documents = self.store.document_metas()
         candidates: list[Passage] = []
         for chunk_id, fused_score in fused:
@@ -157,15 +160,21 @@ class HybridRetriever(BaseRetriever):
         return RetrievalResult(ranked[:k], query_vector, sentence_vectors, timings, named_ids)
 
     def dense_rankings(
-        self, query_vector: np.ndarray, fetch_k: int, allowed: set[str] | None
+        self,
+        query_vector: np.ndarray,
+        fetch_k: int,
+        allowed: set[str] | None,
+        sentence_index: SentenceIndex | None = None,
     ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
         """(Chroma's nearest passages, passages by their best sentence), ``fetch_k`` each.
 
         Up to ``sentence_scan_limit`` sentence vectors every one is scored; above it only the
-        sentences of the ``sentence_pool_k`` nearest passages (one Chroma query, whose head is
-        the passage list)."""
+        sentences of the ``max(fetch_k, sentence_pool_k)`` nearest passages (one Chroma query,
+        whose head is the passage list). ``sentence_index``: the store's, when the caller
+        already has it."""
         doc_list = sorted(allowed) if allowed is not None else None
-        sentence_index = self.store.sentence_index()
+        if sentence_index is None:
+            sentence_index = self.store.sentence_index()
         if len(sentence_index) <= self.sentence_scan_limit:
             dense = self.store.vectors.query(query_vector, fetch_k, doc_list)
             return dense, sentence_index.search(query_vector, fetch_k, allowed)

@@ -7,6 +7,11 @@ passages come back question after question. The rows of one chunk id never chang
 carries its document's content hash; a metadata edit only rewrites the embed text, which is not
 read here), but to stay exact the cache is still keyed by the registry generation: any ingest,
 upload, delete or edit empties it, and a miss reads its rows and the generation in one snapshot.
+
+A miss reads only the chunk and its passage vector (one SQL read) when the caller hands over the
+in-memory sentence index of the same generation: the sentence vectors are its rows already, so
+the largest column is neither read nor decoded again. Any other generation (a writer committed
+in between) reads the sentence vectors from the registry as well.
 """
 
 from __future__ import annotations
@@ -36,9 +41,11 @@ class PassageCache:
         self._items: OrderedDict[str, Loaded] = OrderedDict()
         self._lock = threading.Lock()
 
-    def load(self, registry, chunk_ids: Iterable[str]) -> dict[str, Loaded]:
+    def load(self, registry, chunk_ids: Iterable[str], sentences=None) -> dict[str, Loaded]:
         """The known ids among ``chunk_ids`` with their rows (absent ids are left out, as the
-        registry leaves them out: not committed, or replaced)."""
+        registry leaves them out: not committed, or replaced). ``sentences``: the in-memory
+        ``SentenceIndex``, whose rows serve the sentence vectors when it is of the
+        generation read."""
         ids = list(chunk_ids)
         generation = registry.generation()
         found: dict[str, Loaded] = {}
@@ -56,13 +63,19 @@ class PassageCache:
             return found
         with registry.snapshot():  # the rows and the generation they belong to, together
             generation = registry.generation()
-            vectors = registry.vectors(missing)
-            chunks = registry.chunks(missing)
-        loaded = {
-            chunk_id: (chunks[chunk_id], *vectors[chunk_id])
-            for chunk_id in missing
-            if chunk_id in chunks and chunk_id in vectors
-        }
+            if sentences is not None and sentences.generation == generation:
+                loaded = {
+                    chunk_id: (chunk, vector, sentences.sentences_of(chunk_id, vector.size))
+                    for chunk_id, (chunk, vector) in registry.passages(missing).items()
+                }
+            else:
+                vectors = registry.vectors(missing)
+                chunks = registry.chunks(missing)
+                loaded = {
+                    chunk_id: (chunks[chunk_id], *vectors[chunk_id])
+                    for chunk_id in missing
+                    if chunk_id in chunks and chunk_id in vectors
+                }
         with self._lock:
             if generation == self._generation and registry is self._registry:
                 for chunk_id, item in loaded.items():

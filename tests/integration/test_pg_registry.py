@@ -89,6 +89,10 @@ def state_of(registry) -> dict:
         "iter_chunks": [(c.chunk_id, t) for c, t in registry.iter_chunks()],
         "sentences": [(i, m.tolist()) for i, m in registry.iter_sentence_vectors()],
         "vectors": {i: (p.tolist(), s.tolist()) for i, (p, s) in vectors.items()},
+        "passages": {
+            i: (c.model_dump(), v.tolist())
+            for i, (c, v) in registry.passages(sorted(registry.chunk_ids())).items()
+        },
         "recommendation": registry.recommendation_chunk_ids("3"),
         "chunks_of": [c.chunk_id for c in registry.chunks_of("b-doc")],
     }
@@ -108,6 +112,8 @@ def test_reads_and_writes_match(open_pair):
     assert registry.chunk("a-doc:a:0001").text == "passage 1 of a-doc"
     assert registry.chunks(["a-doc:a:0000", "missing"]).keys() == {"a-doc:a:0000"}
     assert registry.chunks([]) == {} and registry.vectors([]) == {}
+    assert registry.passages(["a-doc:a:0000", "missing"]).keys() == {"a-doc:a:0000"}
+    assert registry.passages([]) == {}
 
     replaced = registry.replace_document(*document("b-doc", 2, tag="v2"))
     assert sorted(replaced) == [f"b-doc:a:{i:04d}" for i in range(3)]
