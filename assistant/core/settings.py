@@ -86,7 +86,15 @@ class Settings(BaseSettings):
         description="Up to this many sentence vectors every one is scored per question; above "
         "it only the sentences of the sentence_pool_k nearest passages are.",
     )
-    sentence_pool_k: int = Field(300, ge=10, le=5000)
+    sentence_pool_k: int = Field(
+        100,
+        ge=10,
+        le=5000,
+        description="Passages whose sentences are scored above sentence_scan_limit (at least "
+        "fetch_k): one Chroma query. Chroma's HNSW search explores max(k, ef_search=100) "
+        "candidates, so up to 100 it costs what the top-5 query costs; 300 took 1 ms more at "
+        "44k passages for the same SciFact nDCG@10 (docs/BENCHMARKS.md, Query latency).",
+    )
     rerank_k: int = Field(30, ge=1, le=1000, description="Fused candidates the reranker sees.")
     rrf_k: int = Field(60, ge=1)
     bm25_weight: float = Field(1.0, ge=0.0, description="BM25 list's weight in the fusion.")
