@@ -13,7 +13,14 @@ from assistant.answering.abstention import Verdict, abstain_text
 from assistant.answering.answerability import AnswerabilityModel, features
 from assistant.answering.composition import lead_in, make_citation, render_sentence
 from assistant.answering.evidence import ScoredSentence, evidence_sentences, is_fragment
-from assistant.answering.question_type import Shape, answer_type, list_noun, shape
+from assistant.answering.question_type import (
+    AnswerType,
+    Shape,
+    answer_type,
+    list_noun,
+    shape,
+    wants_person,
+)
 from assistant.answering.shaping import (
     expand_intros,
     figure_first,
@@ -93,7 +100,8 @@ class ExtractiveAnswerer:
         else:
             chosen = self._select(scored, result, best, max_sentences or self.max_sentences)
             chosen = expand_intros(chosen, scored, result)
-            chosen = figure_first(chosen, result, answer_type(question), question)
+            wanted = AnswerType.PERSON if wants_person(question) else answer_type(question)
+            chosen = figure_first(chosen, scored, result, wanted, question, self.abstain_threshold)
         if not chosen:  # only fragments scored well: nothing quotable, so say so
             return self.abstain(question, result, scored, verdict)
         answer = self._compose(question, result, chosen, as_list)

@@ -16,6 +16,7 @@ class AnswerType(StrEnum):
     AMOUNT = "amount"
     PERCENT = "percent"
     DATE = "date"
+    PERSON = "person"  # only for shaping an answer (see wants_person), never for abstaining
     AGENT = "agent"
     ANY = "any"
 
@@ -104,6 +105,26 @@ _AGENT_ROLE = re.compile(
     re.I,
 )
 _PROPER_NAME = re.compile(r"(?<=\w\s)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+# "who chaired …", "who wrote …", "who is the director of …": a named individual
+_PERSON_QUESTION = re.compile(
+    r"^\s*who\b(?=.*\b(chair|chairs|chaired|chairing|chairman|chairwoman|leads|led|heads|"
+    r"headed|appointed|wrote|written|authored|founded|director|head|leader|chief executive|"
+    r"mayor|minister|author|authors|founder|president|contact officer)\b)",
+    re.I,
+)
+# a person: a title and a name ("Cllr Shah", "Dr A. Jones"), or a first and last name
+_TITLED = re.compile(
+    r"\b(Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Baroness)\.?\s+"
+    r"([A-Z][\w'’-]+|[A-Z]\.)"
+)
+_FULL_NAME = re.compile(r"\b([A-Z][a-z]+)\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+_NOT_A_NAME = re.compile(
+    r"^(Council|Trust|Board|Committee|Partnership|Authority|University|College|School|Schools|"
+    r"Academy|Academies|Company|Group|Service|Services|Strategy|Report|Review|Plan|City|County|"
+    r"Borough|Government|Department|Agency|Centre|Center|Foundation|Network|Forum|Panel|"
+    r"Team|Unit|Office|Skills|Education|Learning|Training|Programme|Project|Fund|Area|Areas|"
+    r"New|Approach|Building|Capacity|Greater|North|South|East|West|Combined)$"
+)
 
 
 def answer_type(question: str) -> AnswerType:
@@ -111,6 +132,11 @@ def answer_type(question: str) -> AnswerType:
         if pattern.search(question):
             return kind
     return AnswerType.ANY
+
+
+def wants_person(question: str) -> bool:
+    """The question asks for a named individual ("who chaired …", "who wrote …")."""
+    return bool(_PERSON_QUESTION.search(question))
 
 
 def list_noun(question: str) -> str | None:
@@ -153,6 +179,8 @@ def has_type(text: str, kind: AnswerType, question: str = "") -> bool:
     if kind is AnswerType.COUNT:
         return _counts(text, question)
     asked = question.casefold()
+    if kind is AnswerType.PERSON:
+        return _names_a_person(text, asked)
     found = [m.group(0) for m in _AGENT_ROLE.finditer(text)]
     found += [m.group(0) for m in _PROPER_NAME.finditer(text)]
     return any(name.casefold() not in asked for name in found)
@@ -164,3 +192,17 @@ def _counts(text: str, question: str) -> bool:
     given = {m.group(0).casefold() for m in _COUNT.finditer(question)}
     plain = _YEAR.sub(" ", _ENUMERATOR.sub(" ", text))
     return any(m.group(0).casefold() not in given for m in _COUNT.finditer(plain))
+
+
+def _names_a_person(text: str, asked: str) -> bool:
+    """A person the question does not already name: a title and a name, or a first and last
+    name that is not an organisation's ("Learning Partnership") and not the opening words."""
+    if any(m.group(0).casefold() not in asked for m in _TITLED.finditer(text)):
+        return True
+    opening = len(text) - len(text.lstrip())
+    for match in _FULL_NAME.finditer(text):
+        if match.start() == opening or match.group(0).casefold() in asked:
+            continue
+        if not (_NOT_A_NAME.match(match.group(1)) or _NOT_A_NAME.match(match.group(2))):
+            return True
+    return False

@@ -168,15 +168,31 @@ def _introduced(chunk, index: int) -> list[int]:
 
 
 def figure_first(
-    chosen: list[ScoredSentence], result: RetrievalResult, wanted: AnswerType, question: str
+    chosen: list[ScoredSentence],
+    scored: list[ScoredSentence],
+    result: RetrievalResult,
+    wanted: AnswerType,
+    question: str,
+    floor: float,
 ) -> list[ScoredSentence]:
-    """For "how many / how much / when …": the best sentence holding the figure leads."""
-    if wanted is AnswerType.ANY:
+    """For "how many / how much / when / who wrote …": the best sentence holding the figure
+    (or name) leads — one already chosen, else the best-scoring one above ``floor`` in the
+    documents already quoted, so the answer states it rather than the sentences around it."""
+    if wanted is AnswerType.ANY or not chosen:
         return chosen
     for position, sentence in enumerate(chosen):
         chunk = result.passages[sentence.passage_index].chunk
         if has_type(chunk.text[sentence.span[0] : sentence.span[1]], wanted, question):
             return [sentence, *chosen[:position], *chosen[position + 1 :]]
+    documents = {result.passages[s.passage_index].chunk.doc_id for s in chosen}
+    for sentence in scored:
+        if sentence.score < floor:
+            break
+        passage = result.passages[sentence.passage_index]
+        if passage.chunk.doc_id not in documents or is_fragment(passage, sentence):
+            continue
+        if has_type(passage.chunk.text[sentence.span[0] : sentence.span[1]], wanted, question):
+            return [sentence, *chosen]
     return chosen
 
 

@@ -9,8 +9,8 @@ import pytest
 from assistant.answering.answerability import AnswerabilityModel
 from assistant.answering.evidence import ScoredSentence
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
-from assistant.answering.question_type import Shape, list_noun, shape
-from assistant.answering.shaping import expand_intros
+from assistant.answering.question_type import AnswerType, Shape, list_noun, shape
+from assistant.answering.shaping import expand_intros, figure_first
 from assistant.core.models import Chunk, DocumentMeta, Passage, RetrievalResult
 from assistant.core.profile import load_profile
 from assistant.core.sentences import split_sentences
@@ -102,3 +102,16 @@ def test_list_questions_are_recognised_however_phrased(question, noun):
 
 def test_a_question_about_one_thing_is_not_a_list_question():
     assert shape("What research body did the paper recommend?") is Shape.PLAIN
+
+
+def test_the_figure_a_question_asks_for_leads_even_when_selection_missed_it():
+    text = "The review covered adult learning. In 2021 it counted 1,200 learners. It closed."
+    result, scored = _result(text)
+    question = "How many learners did the review count?"
+    chosen = figure_first([scored[0]], scored, result, AnswerType.COUNT, question, 0.1)
+    assert _texts(result, chosen) == [
+        "In 2021 it counted 1,200 learners.",
+        "The review covered adult learning.",
+    ]
+    nothing = figure_first([scored[0]], scored, result, AnswerType.COUNT, question, 2.0)
+    assert nothing == [scored[0]]  # not from below the quoting floor

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.answering.abstention import Verdict, abstain_text
 from assistant.answering.answerability import FEATURES, AnswerabilityModel, Features
-from assistant.answering.question_type import AnswerType, answer_type, has_type
+from assistant.answering.question_type import AnswerType, answer_type, has_type, wants_person
 
 HOW_MANY = "How many adults enrolled on evening courses in Northshire in 2004?"
 
@@ -80,3 +80,22 @@ def test_abstaining_on_somebody_elses_figure_says_whose_figure_was_missing():
     assert "no figure about “Northshire”, “Academy”" in text
     missing_type = Verdict(False, 0.0, _features(0.0, AnswerType.COUNT), "count", None)
     assert "give no figure that answers this" in abstain_text(True, missing_type, None)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        ("Who chaired the partnership in 2004?", "The partnership was chaired by Cllr Shah.", True),
+        ("Who wrote the paper?", "It was written by Ruth Lupton and Lorna Unwin in 2018.", True),
+        ("Who chaired the partnership?", "A survey of the Learning Partnership was made.", False),
+        ("Who chaired the partnership?", "In 2004 key intermediaries were surveyed.", False),
+    ],
+)
+def test_a_question_for_a_named_individual_wants_a_name(question, text, expected):
+    assert wants_person(question)
+    assert has_type(text, AnswerType.PERSON, question) is expected
+
+
+def test_a_question_about_a_body_does_not_want_a_person():
+    assert not wants_person("Who is represented on the partnership board?")
+    assert answer_type("Who chaired the partnership?") is AnswerType.AGENT  # abstaining: as before
