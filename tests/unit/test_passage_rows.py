@@ -1,5 +1,6 @@
 """Candidate passages read without their sentence vectors when the in-memory sentence index of
-the same generation already holds them, and the same rows either way."""
+the same generation already holds them, and the same rows either way; question words
+tokenised in one call get the same tokens, idfs and missing terms as one call each."""
 
 from __future__ import annotations
 
@@ -122,3 +123,46 @@ def test_retrieval_hands_back_the_registrys_sentence_vectors(fake_service, corpu
     assert result.passages and stored.keys() == result.sentence_vectors.keys()
     for chunk_id, sentences in result.sentence_vectors.items():
         assert np.array_equal(sentences, stored[chunk_id][1])
+
+
+def _tokens_one_by_one(index, words):
+    import bm25s
+
+    return [
+        bm25s.tokenize(
+            [word], stopwords=None, stemmer=index._stemmer, show_progress=False, return_ids=False
+        )[0]
+        for word in words
+    ]
+
+
+def test_words_tokenised_together_are_tokenised_as_one_by_one():
+    from assistant.index.keyword_index import KeywordIndex
+
+    texts = ["Apprenticeships for adults in Leeds", "1,000 school partners", "IL-6 and p53 levels"]
+    index = KeywordIndex.build(["d:h:1", "d:h:2", "d:h:3"], texts, 1)
+    words = ["Leeds", "1,000", "IL-6", "a", "", "the", "partners'", "Leeds", "unheard-of", "p53"]
+    assert index._word_tokens(words) == _tokens_one_by_one(index, words)
+    fresh = KeywordIndex.build(["d:h:1", "d:h:2", "d:h:3"], texts, 1)
+    import math
+
+    vocab, indptr = index.retriever.vocab_dict, index.retriever.scores["indptr"]
+    expected = {}
+    for word, tokens in zip(words, _tokens_one_by_one(index, words), strict=True):
+        dfs = [int(indptr[vocab[t] + 1] - indptr[vocab[t]]) for t in tokens if t in vocab]
+        expected[word] = math.log((3 + 1) / (min(dfs, default=0) + 0.5))
+    assert fresh.inverse_document_frequencies(words) == expected
+    assert fresh.inverse_document_frequencies(words[:3]) == {w: expected[w] for w in words[:3]}
+    assert index.missing_terms(["Leeds", "Kirklees", "IL-6", "", "1,000"]) == ["Kirklees"]
+
+
+def test_the_idf_memo_stays_bounded_and_right(monkeypatch):
+    from assistant.index import keyword_index
+    from assistant.index.keyword_index import KeywordIndex
+
+    monkeypatch.setattr(keyword_index, "IDF_MEMO_WORDS", 3)
+    index = KeywordIndex.build(["d:h:1", "d:h:2"], ["adult skills", "school skills"], 1)
+    first = index.inverse_document_frequencies(["adult", "skills"])
+    both = index.inverse_document_frequencies(["skills", "school", "nowhere"])  # overflows
+    assert len(index._idf) <= 3 and both["skills"] == first["skills"]
+    assert both["school"] == first["adult"] and both["nowhere"] > both["skills"]
