@@ -19,33 +19,33 @@ def mmr_select(
     """
     if k <= 0 or not passages:
         return []
-    remaining = list(passages)
     # Each passage's redundancy is the running max of its similarity to the passages chosen so
-    # far, in the order they were chosen: only the newest one needs comparing each round (the
-    # same floats, folded in the same order, as comparing with every chosen one every round).
-    own = [vectors.get(p.chunk.chunk_id) for p in remaining]
-    redundancy = [0.0] * len(remaining)
-    chosen: list[Passage] = []
-    while remaining and len(chosen) < k:
+    # far: only the newest pick needs comparing each round, and one matrix-vector product
+    # compares it with every candidate (a passage without a vector is similar to none).
+    count = len(passages)
+    stored = [vectors.get(p.chunk.chunk_id) for p in passages]
+    has_vector = np.array([v is not None for v in stored])
+    width = next((v.size for v in stored if v is not None), 0)
+    matrix = np.zeros((count, width), dtype=np.float32)
+    for index, vector in enumerate(stored):
+        if vector is not None:
+            matrix[index] = vector
+    documents = np.array([p.chunk.doc_id for p in passages], dtype=object)
+    relevance = lambda_ * np.array([p.score for p in passages], dtype=np.float64)
+    redundancy = np.zeros(count, dtype=np.float64)
+    open_ = np.ones(count, dtype=bool)
+    chosen: list[int] = []
+    while len(chosen) < min(k, count):
         if chosen:
             last = chosen[-1]
-            last_vector = vectors.get(last.chunk.chunk_id)
-            for index, passage in enumerate(remaining):
-                vector = own[index]
-                similarity = (
-                    float(vector @ last_vector)
-                    if vector is not None and last_vector is not None
-                    else 0.0
-                )
-                if last.chunk.doc_id == passage.chunk.doc_id:
-                    similarity += SAME_DOCUMENT_PENALTY
-                redundancy[index] = max(redundancy[index], similarity)
-        best, best_value = None, -np.inf
-        for index, passage in enumerate(remaining):
-            value = lambda_ * passage.score - (1 - lambda_) * redundancy[index]
-            if value > best_value:
-                best, best_value = passage, value
+            similarity = (matrix @ matrix[last]).astype(np.float64)
+            if not has_vector[last]:
+                similarity[:] = 0.0
+            similarity[~has_vector] = 0.0
+            similarity += np.where(documents == documents[last], SAME_DOCUMENT_PENALTY, 0.0)
+            np.maximum(redundancy, similarity, out=redundancy)
+        value = np.where(open_, relevance - (1 - lambda_) * redundancy, -np.inf)
+        best = int(np.argmax(value))  # the first of equal values, in the given order
+        open_[best] = False
         chosen.append(best)
-        position = remaining.index(best)  # the first equal one, as list.remove takes
-        del remaining[position], own[position], redundancy[position]
-    return chosen
+    return [passages[i] for i in chosen]
