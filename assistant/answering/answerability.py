@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from assistant.answering.question_type import AnswerType, answer_type, has_type
-from assistant.answering.word_memo import text_words
-from assistant.core.models import DocumentMeta, Passage, RetrievalResult
+from assistant.answering.word_memo import metadata_words, text_words
+from assistant.core.models import Passage, RetrievalResult
 from assistant.core.object_memo import per_object
 from assistant.core.text_match import content_words, specific_terms
 
@@ -61,17 +61,6 @@ class Features:
 
     def as_dict(self) -> dict[str, float]:
         return {name: round(float(getattr(self, name)), 4) for name in FEATURES}
-
-
-def metadata_words(meta: DocumentMeta) -> str:
-    """What a document says about itself outside its text: title, names, place, file, URL."""
-    source = meta.source_path or ""
-    url = str(meta.extra.get("source_url") or "")
-    stem = Path(source).stem if source else ""
-    authors = meta.extra.get("authors")
-    authors = " ".join(authors) if isinstance(authors, list) else str(authors or "")
-    parts = [meta.title, meta.short_name, meta.organisation, meta.place, stem, url, authors]
-    return " ".join(re.sub(r"[-_/.:]+", " ", p) for p in parts if p)
 
 
 # the document's names, read for every top sentence of every question
@@ -131,7 +120,7 @@ def features(
     missing = tuple(t for t in terms if not _term_in(t, folded))
     specific = 1.0 - len(missing) / len(terms) if terms else 1.0
     return Features(
-        evidence=top[0].score,
+        evidence=top[0].score - top[0].given,
         cosine=top[0].cosine,
         sentence_coverage=sentence_cov,
         passage_coverage=passage_cov,

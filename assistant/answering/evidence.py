@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.word_memo import share_present
+from assistant.answering.word_memo import document_words, share_present, text_words
 from assistant.core.models import Passage, RetrievalResult
 from assistant.core.text_match import content_words
 
@@ -81,6 +81,16 @@ class ScoredSentence:
     cosine: float
     span: tuple[int, int]
     follows: ScoredSentence | None = None  # the sentence whose list this one continues
+    # the part of ``score`` its document's own names gave (the same for all its sentences):
+    # it ranks documents about the place asked first, but is no evidence of an answer
+    given: float = 0.0
+
+
+def _share(words: set[str], given: set[str], text: str) -> float:
+    """Share of the question's words in ``text``, counting ``given`` ones as present."""
+    if not words:
+        return 0.0
+    return len(words & (text_words(text) | given)) / len(words)
 
 
 def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSentence]:
@@ -90,6 +100,10 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
     scored: list[ScoredSentence] = []
     for p_index, passage in enumerate(result.passages):
         chunk = passage.chunk
+        # the document's own names (its council, its title) are true of every sentence in
+        # it: each of its sentences has them, so matching them in one does not make it the
+        # answer (and a document about the place asked still outranks one that is not)
+        given = words & document_words(passage.document)
         spans = chunk.sentence_spans or [(0, len(chunk.text))]
         matrix = result.sentence_vectors.get(chunk.chunk_id)
         cosines = matrix @ result.query_vector if matrix is not None else np.zeros(len(spans))
@@ -98,7 +112,9 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
             if chunk.speaker and text.strip().casefold() == chunk.speaker.casefold():
                 continue  # the attribution line is metadata, not evidence
             cosine = float(cosines[s_index]) if s_index < len(cosines) else 0.0
-            score = cosine + LEXICAL_WEIGHT * share_present(words, text)
+            lexical = LEXICAL_WEIGHT * share_present(words, text)
+            boost = LEXICAL_WEIGHT * _share(words, given, text) - lexical
+            score = cosine + lexical + boost
             if wants_number and _HAS_NUMBER.search(text):
                 score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
             if _SELF_DESCRIPTION.match(text) or (
@@ -107,7 +123,7 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
                 score -= SELF_DESCRIPTION_PENALTY
             if result.is_named(passage):
                 score += NAMED_BONUS  # the question asked for this recommendation by number
-            scored.append(ScoredSentence(p_index, s_index, score, cosine, span))
+            scored.append(ScoredSentence(p_index, s_index, score, cosine, span, given=boost))
     scored.sort(key=lambda s: -s.score)
     return scored
 

@@ -10,8 +10,12 @@ change what the next one reads).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from pathlib import Path
 
+from assistant.core.models import DocumentMeta
+from assistant.core.object_memo import per_object
 from assistant.core.text_match import content_words
 
 # Texts remembered: sentences and passage contexts of about 1 KB at most, so ~10 MB at most.
@@ -29,3 +33,22 @@ def share_present(words: set[str], text: str) -> float:
     if not words:
         return 0.0
     return len(words & text_words(text)) / len(words)
+
+
+def metadata_words(meta: DocumentMeta) -> str:
+    """What a document says about itself outside its text: title, names, place, file, URL."""
+    source = meta.source_path or ""
+    url = str(meta.extra.get("source_url") or "")
+    stem = Path(source).stem if source else ""
+    authors = meta.extra.get("authors")
+    authors = " ".join(authors) if isinstance(authors, list) else str(authors or "")
+    parts = [meta.title, meta.short_name, meta.organisation, meta.place, stem, url, authors]
+    return " ".join(re.sub(r"[-_/.:]+", " ", p) for p in parts if p)
+
+
+def _document_words(meta: DocumentMeta) -> frozenset[str]:
+    return frozenset(content_words(metadata_words(meta)))
+
+
+# a document's own names as content words, once per document object
+document_words = per_object(_document_words)

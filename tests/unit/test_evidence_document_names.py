@@ -1,0 +1,35 @@
+"""A document's own names (its council, its title) are true of every sentence in it: they
+rank its sentences above another place's, but do not pick one of its sentences over another."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answering.evidence import evidence_sentences
+from assistant.core.models import Chunk, DocumentMeta, Passage, RetrievalResult
+from assistant.core.sentences import split_sentences
+
+
+def _passage(doc_id: str, text: str, organisation: str) -> Passage:
+    chunk = Chunk(
+        chunk_id=f"{doc_id}:c", doc_id=doc_id, ordinal=0, text=text, start=0, end=len(text),
+        sentence_spans=split_sentences(text),
+    )  # fmt: skip
+    meta = DocumentMeta(doc_id=doc_id, title="Skills review", organisation=organisation)
+    return Passage(chunk=chunk, document=meta)
+
+
+def test_the_answer_outranks_a_sentence_that_only_repeats_the_documents_name():
+    question = "What did Northshire Council find about apprenticeships?"
+    ours = _passage(
+        "d1",
+        "Northshire Council met in the town hall. Apprenticeships improved.",
+        "Northshire Council",
+    )
+    theirs = _passage("d2", "Apprenticeships improved here too.", "Southvale Council")
+    result = RetrievalResult([ours, theirs], np.zeros(3), {}, {})  # no vectors: words decide
+    scored = evidence_sentences(question, result)
+    texts = [result.passages[s.passage_index].chunk.text[s.span[0] : s.span[1]] for s in scored]
+    assert texts[0] == "Apprenticeships improved."  # the finding, in the place asked
+    assert texts.index("Apprenticeships improved here too.") > 0  # another place's ranks below
+    assert scored[0].given > 0  # the name's share is kept apart: it is no evidence of an answer
