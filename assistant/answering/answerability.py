@@ -182,13 +182,15 @@ REQUIRED_TYPES = (AnswerType.COUNT.value, AnswerType.AMOUNT.value, AnswerType.PE
 class AnswerabilityModel:
     """Logistic regression over ``FEATURES``: P(the evidence answers the question), and 0 when
     the question asks for one of ``required_types`` and no evidence sentence holds one (near
-    one of the question's names, if it has any)."""
+    one of the question's names, if it has any), or none that does is about its subject
+    (``typed_coverage`` under ``typed_floor``, a floor the fit chooses on the tuning data)."""
 
     weights: list[float]
     bias: float
     threshold: float  # abstain below this probability
     trained_on: str = "hand-set"
     required_types: tuple[str, ...] = REQUIRED_TYPES
+    typed_floor: float = 0.0
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> AnswerabilityModel:
@@ -199,14 +201,23 @@ class AnswerabilityModel:
         unknown = set(required) - {t.value for t in AnswerType}
         if unknown:
             raise ValueError(f"{path}: unknown required_types {sorted(unknown)}")
-        return cls(
-            data["weights"], data["bias"], data["threshold"], data.get("trained_on", ""), required
-        )
+        floor = float(data.get("typed_floor", 0.0))
+        if not 0.0 <= floor <= 1.0:
+            raise ValueError(f"{path}: typed_floor {floor} is not between 0 and 1")
+        trained_on = data.get("trained_on", "")
+        return cls(data["weights"], data["bias"], data["threshold"], trained_on, required, floor)
 
     def probability(self, feats: Features) -> float:
-        if feats.wanted in self.required_types and not (feats.type_ok and feats.typed_names):
+        if self.settled_by_type(feats):
             return 0.0
         return self.fitted_probability(feats)
+
+    def settled_by_type(self, feats: Features, floor: float | None = None) -> bool:
+        """The question asks for a required type and the evidence has none that answers it."""
+        if feats.wanted not in self.required_types:
+            return False
+        floor = self.typed_floor if floor is None else floor
+        return not (feats.type_ok and feats.typed_names) or feats.typed_coverage < floor
 
     def fitted_probability(self, feats: Features) -> float:
         """The logistic model alone, without the required-type rule."""

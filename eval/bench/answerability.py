@@ -138,6 +138,8 @@ def run(
             "weights": dict(zip(FEATURES, model.weights, strict=True)),
             "bias": model.bias,
             "threshold": model.threshold,
+            "required_types": list(model.required_types),
+            "typed_floor": model.typed_floor,
         },
         "tuning": by_source(tune, model, floor),
         "held_out": {

@@ -29,10 +29,31 @@ def fit(rows: list[Row], max_rate: float) -> AnswerabilityModel:
     model = LogisticRegression(C=1.0, max_iter=5000).fit(x, y)
     weights = [round(float(w), 4) for w in model.coef_[0]]
     fitted = AnswerabilityModel(weights, round(float(model.intercept_[0]), 4), 0.0)
+    fitted.typed_floor = typed_floor(rows, fitted)
     answerable = [fitted.probability(r.features) for r in rows if r.case.answerable]
     threshold = highest_threshold(answerable, max_rate)
     fitted.threshold = math.floor(threshold * 10_000) / 10_000  # rounding never raises the rate
     return fitted
+
+
+def typed_floor(rows: list[Row], model: AnswerabilityModel) -> float:
+    """The highest floor (in steps of 0.05, at most 0.5) on ``typed_coverage`` below which
+    no answerable tuning case asking for a required type falls: a figure whose sentence
+    shares almost none of the question's subject words is somebody else's figure."""
+    best = 0.0
+    for step in range(1, 11):
+        floor = step / 20
+        newly = (
+            r
+            for r in rows
+            if r.case.answerable
+            and model.settled_by_type(r.features, floor)
+            and not model.settled_by_type(r.features, 0.0)
+        )
+        if any(True for _ in newly):
+            break
+        best = floor
+    return best
 
 
 def figures(rows: list[Row], model: AnswerabilityModel, floor: float | None = None) -> dict:

@@ -112,6 +112,8 @@ def markdown(report: dict) -> str:
         "that floor added the held-out overall figures are: own index "
         f"{_floor(held['alone']['overall'])}; mixed index {_floor(held['mixed']['overall'])}.",
         "",
+        _required_types(model),
+        "",
         "Label noise, for reading the figures: share of answerable cases whose gold paragraph "
         f"is among the 5 passages — own index {fmt(held['alone']['overall']['gold_retrieved'])},"
         f" mixed {fmt(held['mixed']['overall']['gold_retrieved'])}; share of unanswerable cases "
@@ -201,3 +203,15 @@ def print_report(report: dict) -> None:
     for row in feature_rows(report):
         table.add_row(*[cell.strip("`") for cell in row])
     console.print(table)
+
+
+def _required_types(model: dict) -> str:
+    types = ", ".join(model.get("required_types") or []) or "none"
+    return (
+        f"Required answer types ({types}): a question asking for one scores 0 when no top "
+        "evidence sentence holds that type, when every one that does is away from all the "
+        "question's names, or when none that does shares at least "
+        f"**{model.get('typed_floor', 0.0)}** of the question's (rarity-weighted) subject words "
+        "— the highest such floor, in steps of 0.05, under which no answerable tuning case "
+        "falls."
+    )

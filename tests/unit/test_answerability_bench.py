@@ -123,3 +123,28 @@ def test_public_cases_pair_each_question_and_keep_articles_apart(tmp_path):
         assert a.exclude == () and u.exclude == u.gold  # only the unanswerable one filters
         assert {article_of(d) for d in u.gold} == {u.group}
         assert a.answers  # the gold answer texts ride along for the diagnostics
+
+
+def _row(answerable: bool, typed_coverage: float, wanted: str = "count"):
+    from assistant.answering.answerability import FEATURES, Features
+    from eval.bench.answerability_cases import Case
+    from eval.bench.answerability_rows import Row
+
+    values = dict.fromkeys(FEATURES, 0.5)
+    values.update(type_ok=1.0, typed_names=1.0, typed_coverage=typed_coverage)
+    case = Case("q", "squad", "How many?", answerable, TUNE, "a")
+    return Row(case, "alone", Features(**values, wanted=wanted), 0.5, False, 0.0, True, True)
+
+
+def test_typed_floor_is_the_highest_no_answerable_tuning_case_falls_under():
+    from assistant.answering.answerability import AnswerabilityModel
+    from eval.bench.answerability_fit import typed_floor
+
+    model = AnswerabilityModel([0.0] * 10, 0.0, 0.0)
+    rows = [_row(True, 0.32), _row(False, 0.1), _row(False, 0.3), _row(True, 0.9)]
+    assert typed_floor(rows, model) == 0.3  # 0.35 would settle the answerable 0.32 case
+    rows.append(_row(True, 0.05, wanted="any"))  # not a required type: never settled by it
+    assert typed_floor(rows, model) == 0.3
+    model.typed_floor = 0.3
+    assert model.probability(rows[1].features) == 0.0
+    assert model.probability(rows[0].features) > 0.0

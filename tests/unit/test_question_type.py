@@ -66,6 +66,7 @@ def test_the_shipped_model_names_its_required_types(tmp_path):
     path = tmp_path / "model.json"
     shipped.save(path)
     assert AnswerabilityModel.load(path).required_types == shipped.required_types
+    assert AnswerabilityModel.load(path).typed_floor == shipped.typed_floor
     bad = path.read_text().replace('"count"', '"colour"')
     path.write_text(bad)
     with pytest.raises(ValueError, match="required_types"):
