@@ -60,7 +60,7 @@ _LIST = re.compile(
 )
 # "what themes did the review suggest …", "which key risks does the report name …"
 _LIST_ASKED = re.compile(
-    rf"^\s*(what|which)\s+(\w+\s+){{0,2}}?{_LIST_NOUNS}\s+"
+    rf"^\s*(what|which)\s+(\w+\s+){{0,2}}?{_LIST_NOUNS}(\s+of\s+\w+)?\s+"
     r"(did|do|does|would|will|should|could|has|have|had|were|are)\b",
     re.I,
 )

@@ -92,6 +92,7 @@ def test_expanded_items_read_as_bullets_under_their_intro():
     [
         ("What themes did the review suggest for the communities of practice?", "theme"),
         ("Which key risks does the report name?", "risk"),
+        ("What areas of focus are proposed for the offer?", "area"),
         ("What are the phases of the strategy?", "phase"),
     ],
 )
