@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answering.question_type import AnswerType, has_type, wants_person
 from assistant.answering.word_memo import document_words, share_present, text_words
 from assistant.core.models import Passage, RetrievalResult
 from assistant.core.text_match import content_words
@@ -97,6 +98,7 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
     """Every sentence of the retrieved passages, scored, best first."""
     words = content_words(question)
     wants_number = bool(_QUANTITY_QUESTION.search(question))
+    person = wants_person(question)
     scored: list[ScoredSentence] = []
     for p_index, passage in enumerate(result.passages):
         chunk = passage.chunk
@@ -117,9 +119,10 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
             score = cosine + lexical + boost
             if wants_number and _HAS_NUMBER.search(text):
                 score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
+            byline = person and has_type(text, AnswerType.PERSON, question)
             if _SELF_DESCRIPTION.match(text) or (
-                chunk.kind != "table" and heading_like(text, passage.document.title)
-            ):
+                chunk.kind != "table" and not byline and heading_like(text, passage.document.title)
+            ):  # a byline reads like a heading, but it answers "who wrote …"
                 score -= SELF_DESCRIPTION_PENALTY
             if result.is_named(passage):
                 score += NAMED_BONUS  # the question asked for this recommendation by number

@@ -33,3 +33,11 @@ def test_the_answer_outranks_a_sentence_that_only_repeats_the_documents_name():
     assert texts[0] == "Apprenticeships improved."  # the finding, in the place asked
     assert texts.index("Apprenticeships improved here too.") > 0  # another place's ranks below
     assert scored[0].given > 0  # the name's share is kept apart: it is no evidence of an answer
+
+
+def test_a_byline_is_not_marked_down_as_a_heading_when_the_question_asks_who_wrote_it():
+    byline = _passage("d1", "Ruth Lupton and Lorna Unwin, November 2018", "Northshire Council")
+    result = RetrievalResult([byline], np.zeros(3), {}, {})
+    who = evidence_sentences("Who wrote the paper, and when?", result)[0].score
+    what = evidence_sentences("What does the paper say, and when?", result)[0].score
+    assert who > what  # the same line: a heading for one question, the answer to the other
