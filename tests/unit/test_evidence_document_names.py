@@ -41,3 +41,14 @@ def test_a_byline_is_not_marked_down_as_a_heading_when_the_question_asks_who_wro
     who = evidence_sentences("Who wrote the paper, and when?", result)[0].score
     what = evidence_sentences("What does the paper say, and when?", result)[0].score
     assert who > what  # the same line: a heading for one question, the answer to the other
+
+
+def test_a_markdown_heading_left_in_a_pages_text_is_never_quoted():
+    from assistant.answering.evidence import is_fragment
+
+    page = _passage("d1", "## Contact the skills team\nPhone the team on 0100 000 0000.", "X")
+    result = RetrievalResult([page], np.zeros(3), {}, {})
+    scored = evidence_sentences("How do I contact the skills team?", result)
+    heading = next(s for s in scored if s.sentence_index == 0)
+    assert is_fragment(page, heading)
+    assert not is_fragment(page, next(s for s in scored if s.sentence_index == 1))
