@@ -170,6 +170,13 @@ class PgRegistry:
             width = int(vector_bytes) // 4
             yield chunk_id, sentence_matrix(sentences, width)
 
+    def iter_passage_rows(self) -> Iterator[tuple[str, str, np.ndarray, np.ndarray]]:
+        """(chunk id, chunk JSON, passage vector, sentence-vector matrix) for every chunk, for
+        the in-memory index (which then parses a candidate without reading the registry)."""
+        query = f"SELECT chunk_id, chunk_json, vector, sentence_vectors FROM chunks {_IN_ORDER}"
+        for chunk_id, chunk_json, vector, sentences in self._stream(query):
+            yield chunk_id, chunk_json, *stored_vectors(vector, sentences)
+
     def vectors(self, chunk_ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Passage vector and sentence-vector matrix for each known id."""
         rows = self._rows(

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.models import Chunk, DocumentMeta
-from assistant.index.registry_rows import chunk_rows, sentence_matrix, stored_vectors
+from assistant.index.registry_rows import chunk_rows, stored_vectors
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -183,13 +183,15 @@ class Registry:
         return [row[0] for row in rows]
 
     def iter_sentence_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
-        """(chunk id, sentence-vector matrix) for every chunk, for the in-memory index."""
-        cursor = self._conn.execute(
-            "SELECT chunk_id, vector, sentence_vectors FROM chunks ORDER BY doc_id, ordinal"
-        )
-        for chunk_id, vector, sentences in cursor:
-            width = len(vector) // 4
-            yield chunk_id, sentence_matrix(sentences, width)
+        """(chunk id, sentence-vector matrix) for every chunk."""
+        return ((row[0], row[3]) for row in self.iter_passage_rows())
+
+    def iter_passage_rows(self) -> Iterator[tuple[str, str, np.ndarray, np.ndarray]]:
+        """(chunk id, chunk JSON, passage vector, sentence vectors) of every chunk, in order."""
+        columns = "chunk_id, chunk_json, vector, sentence_vectors"
+        cursor = self._conn.execute(f"SELECT {columns} FROM chunks ORDER BY doc_id, ordinal")
+        for chunk_id, chunk_json, vector, sentences in cursor:
+            yield chunk_id, chunk_json, *stored_vectors(vector, sentences)
 
     def vectors(self, chunk_ids: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Passage vector and sentence-vector matrix for each known id."""

@@ -4,6 +4,12 @@ A passage vector blurs a long passage; a question about one fact in it ("When di
 start?") matches the single sentence far better. The sentence vectors are stored at ingest,
 so this index is just one matrix loaded from the registry (rebuilt when the registry changes)
 and a matrix-vector product per query.
+
+Read from a registry that has ``iter_passage_rows`` (both do), the index also keeps each
+passage's stored chunk JSON and passage vector of the same generation, so the retriever parses
+a candidate from memory instead of reading it from the registry per question (~0.45 ms for 30
+candidates at 8.6k passages). The JSON is kept as text (untracked by the garbage collector, a
+few hundred bytes to a few KB per passage) and the vectors as one matrix.
 """
 
 from __future__ import annotations
@@ -11,12 +17,22 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.core.chunk_ids import doc_id_of
+from assistant.core.models import Chunk
 
 
 class SentenceIndex:
     """All sentence vectors stacked, with the passage (and document) each belongs to."""
 
-    def __init__(self, matrix: np.ndarray, owners: list[str], generation: int) -> None:
+    def __init__(
+        self,
+        matrix: np.ndarray,
+        owners: list[str],
+        generation: int,
+        passages: dict[str, tuple[str, int]] | None = None,
+        passage_matrix: np.ndarray | None = None,
+    ) -> None:
+        """``passages``: chunk id -> (chunk JSON, row of ``passage_matrix``) for every passage
+        of this generation, or None when the registry did not hand them over."""
         self.matrix = matrix
         self.matrix.flags.writeable = False  # its rows are handed out (``sentences_of``)
         self.owners = owners
@@ -36,17 +52,50 @@ class SentenceIndex:
             ends[self._passage_number[owner]] = row + 1
         self._starts = np.array(starts, dtype=np.int64)
         self._ends = np.array(ends, dtype=np.int64)
+        self._chunks = passages
+        self._passage_matrix = passage_matrix
+        if passage_matrix is not None:
+            passage_matrix.flags.writeable = False
 
     @classmethod
     def from_registry(cls, registry) -> SentenceIndex:
         generation = registry.generation()
         blocks, owners = [], []
-        for chunk_id, matrix in registry.iter_sentence_vectors():
+        if not hasattr(registry, "iter_passage_rows"):
+            for chunk_id, matrix in registry.iter_sentence_vectors():
+                blocks.append(matrix)
+                owners.extend([chunk_id] * len(matrix))
+            if not blocks:
+                return cls(np.zeros((0, 0), dtype=np.float32), [], generation)
+            return cls(np.ascontiguousarray(np.vstack(blocks)), owners, generation)
+        passages: dict[str, tuple[str, int]] = {}
+        vectors: list[np.ndarray] = []
+        for chunk_id, chunk_json, vector, matrix in registry.iter_passage_rows():
+            passages[chunk_id] = (chunk_json, len(vectors))
+            vectors.append(vector)
             blocks.append(matrix)
             owners.extend([chunk_id] * len(matrix))
-        if not blocks:
-            return cls(np.zeros((0, 0), dtype=np.float32), [], generation)
-        return cls(np.ascontiguousarray(np.vstack(blocks)), owners, generation)
+        passage_matrix = np.ascontiguousarray(np.vstack(vectors)) if vectors else None
+        sentences = np.ascontiguousarray(np.vstack(blocks)) if blocks else None
+        if sentences is None or not owners:
+            sentences = np.zeros((0, 0), dtype=np.float32)
+        return cls(sentences, owners, generation, passages, passage_matrix)
+
+    @property
+    def holds_passages(self) -> bool:
+        """Whether ``passage`` can answer for every passage of this generation."""
+        return self._chunks is not None
+
+    def passage(self, chunk_id: str) -> tuple[Chunk, np.ndarray] | None:
+        """The stored chunk (parsed afresh) and passage vector (a read-only row) of one passage
+        of this generation; None for an id the generation does not hold."""
+        if self._chunks is None or self._passage_matrix is None:
+            return None
+        row = self._chunks.get(chunk_id)
+        if row is None:
+            return None
+        chunk_json, number = row
+        return Chunk.model_validate_json(chunk_json), self._passage_matrix[number]
 
     def __len__(self) -> int:
         return len(self.owners)

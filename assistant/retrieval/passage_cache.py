@@ -8,10 +8,12 @@ carries its document's content hash; a metadata edit only rewrites the embed tex
 read here), but to stay exact the cache is still keyed by the registry generation: any ingest,
 upload, delete or edit empties it, and a miss reads its rows and the generation in one snapshot.
 
-A miss reads only the chunk and its passage vector (one SQL read) when the caller hands over the
-in-memory sentence index of the same generation: the sentence vectors are its rows already, so
-the largest column is neither read nor decoded again. Any other generation (a writer committed
-in between) reads the sentence vectors from the registry as well.
+When the caller hands over the in-memory sentence index of the same generation, a miss reads
+nothing from the registry: that index holds every passage's stored chunk JSON, passage vector and
+sentence vectors of its generation (``SentenceIndex.passage``); a miss is one JSON parse. A
+sentence index without passages (a registry without ``iter_passage_rows``) serves the sentence
+vectors and the registry the chunk and passage vector (one SQL read). Any other generation (a
+writer committed in between) reads everything from the registry.
 """
 
 from __future__ import annotations
@@ -61,6 +63,24 @@ class PassageCache:
         missing = [chunk_id for chunk_id in ids if chunk_id not in found]
         if not missing:
             return found
+        if (
+            sentences is not None
+            and sentences.generation == generation
+            and (sentences.holds_passages)
+        ):  # the rows of this generation are in memory: no registry read at all
+            loaded = {}
+            for chunk_id in missing:
+                row = sentences.passage(chunk_id)
+                if row is not None:
+                    chunk, vector = row
+                    loaded[chunk_id] = (
+                        chunk,
+                        vector,
+                        sentences.sentences_of(chunk_id, vector.size),
+                    )
+            self._keep(registry, generation, loaded)
+            found.update(loaded)
+            return found
         with registry.snapshot():  # the rows and the generation they belong to, together
             generation = registry.generation()
             if sentences is not None and sentences.generation == generation:
@@ -76,11 +96,15 @@ class PassageCache:
                     for chunk_id in missing
                     if chunk_id in chunks and chunk_id in vectors
                 }
+        self._keep(registry, generation, loaded)
+        found.update(loaded)
+        return found
+
+    def _keep(self, registry, generation: int, loaded: dict[str, Loaded]) -> None:
+        """Remember ``loaded`` (rows of ``generation``) unless the cache moved on meanwhile."""
         with self._lock:
             if generation == self._generation and registry is self._registry:
                 for chunk_id, item in loaded.items():
                     self._items[chunk_id] = item
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
-        found.update(loaded)
-        return found
