@@ -6,6 +6,9 @@ one's corpus, questions, thresholds and reports are.
 - ``heldout``: ``eval/heldout/questions.yaml`` over ``eval/heldout/corpus/`` (9 documents,
   no manifest), reported against the ``heldout`` section, which is report-only: a breach is
   printed, never an exit code. The set is never used for tuning (eval/heldout/README.md).
+- ``blind``: ``eval/blind/questions.yaml`` over ``eval/blind/corpus/`` (6 documents, no
+  manifest), reported against the report-only ``blind`` section. Written after the
+  2026-12-01 answering changes and never used for tuning (eval/blind/README.md).
 """
 
 from __future__ import annotations
@@ -42,6 +45,13 @@ SETS = {
         EVAL_DIR / "heldout" / "questions.yaml",
         EVAL_DIR / "heldout" / "corpus",
         "heldout",
+        gate=False,
+    ),
+    "blind": QuestionSet(
+        "blind",
+        EVAL_DIR / "blind" / "questions.yaml",
+        EVAL_DIR / "blind" / "corpus",
+        "blind",
         gate=False,
     ),
 }
