@@ -69,7 +69,8 @@ def eval_command(
             "--set",
             help="seed: eval/questions.yaml over corpus/ (gated). heldout: eval/heldout/ "
             "questions over its own 9-document corpus, own report files, report-only "
-            "thresholds; never used for tuning.",
+            "thresholds; never used for tuning. blind: eval/blind/ (6 documents), the same, "
+            "written after the answering changes of 2026-12-01 and never run before them.",
         ),
     ] = "seed",
     questions: Annotated[
