@@ -89,13 +89,18 @@ class SentenceIndex:
     def passage(self, chunk_id: str) -> tuple[Chunk, np.ndarray] | None:
         """The stored chunk (parsed afresh) and passage vector (a read-only row) of one passage
         of this generation; None for an id the generation does not hold."""
+        vector = self.passage_vector(chunk_id)
+        if vector is None:
+            return None
+        return Chunk.model_validate_json(self._chunks[chunk_id][0]), vector
+
+    def passage_vector(self, chunk_id: str) -> np.ndarray | None:
+        """One passage's vector (a read-only row), without parsing its chunk; None for an id
+        the generation does not hold (or an index without passages)."""
         if self._chunks is None or self._passage_matrix is None:
             return None
         row = self._chunks.get(chunk_id)
-        if row is None:
-            return None
-        chunk_json, number = row
-        return Chunk.model_validate_json(chunk_json), self._passage_matrix[number]
+        return None if row is None else self._passage_matrix[row[1]]
 
     def __len__(self) -> int:
         return len(self.owners)

@@ -29,7 +29,8 @@ from assistant.core.models import Chunk
 # Passages kept: about 10 KB each (vector, sentence vectors, text), so ~20 MB at most.
 PASSAGE_CACHE_SIZE = 2048
 
-Loaded = tuple[Chunk, np.ndarray, np.ndarray]  # chunk, passage vector, sentence-vector matrix
+# chunk (None: not parsed yet, see ``load``), passage vector, sentence-vector matrix
+Loaded = tuple[Chunk | None, np.ndarray, np.ndarray]
 
 
 class PassageCache:
@@ -43,11 +44,14 @@ class PassageCache:
         self._items: OrderedDict[str, Loaded] = OrderedDict()
         self._lock = threading.Lock()
 
-    def load(self, registry, chunk_ids: Iterable[str], sentences=None) -> dict[str, Loaded]:
+    def load(
+        self, registry, chunk_ids: Iterable[str], sentences=None, parse: bool = True
+    ) -> dict[str, Loaded]:
         """The known ids among ``chunk_ids`` with their rows (absent ids are left out, as the
         registry leaves them out: not committed, or replaced). ``sentences``: the in-memory
         ``SentenceIndex``, whose rows serve the sentence vectors when it is of the
-        generation read."""
+        generation read. ``parse=False``: a passage that index holds comes back with chunk
+        None unless it was parsed before (``chunk`` parses it later, from the same index)."""
         ids = list(chunk_ids)
         generation = registry.generation()
         found: dict[str, Loaded] = {}
@@ -70,9 +74,9 @@ class PassageCache:
         ):  # the rows of this generation are in memory: no registry read at all
             loaded = {}
             for chunk_id in missing:
-                row = sentences.passage(chunk_id)
-                if row is not None:
-                    chunk, vector = row
+                vector = sentences.passage_vector(chunk_id)
+                if vector is not None:
+                    chunk = sentences.passage(chunk_id)[0] if parse else None
                     loaded[chunk_id] = (
                         chunk,
                         vector,
@@ -100,11 +104,22 @@ class PassageCache:
         found.update(loaded)
         return found
 
+    def chunk(self, registry, chunk_id: str, row: Loaded, sentences) -> Chunk:
+        """The chunk of a row ``load(..., parse=False)`` returned from ``sentences`` (parsed
+        from that same index, so of the generation of its vectors), remembered parsed."""
+        if row[0] is not None:
+            return row[0]
+        chunk = sentences.passage(chunk_id)[0]
+        self._keep(registry, sentences.generation, {chunk_id: (chunk, row[1], row[2])})
+        return chunk
+
     def _keep(self, registry, generation: int, loaded: dict[str, Loaded]) -> None:
-        """Remember ``loaded`` (rows of ``generation``) unless the cache moved on meanwhile."""
+        """Remember the parsed rows of ``loaded`` (of ``generation``) unless the cache moved
+        on meanwhile."""
         with self._lock:
             if generation == self._generation and registry is self._registry:
                 for chunk_id, item in loaded.items():
-                    self._items[chunk_id] = item
+                    if item[0] is not None:
+                        self._items[chunk_id] = item
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)

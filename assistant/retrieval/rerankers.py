@@ -17,6 +17,9 @@ from assistant.core.models import Passage
 
 class Reranker(Protocol):
     name: str
+    # False: ``rerank`` reads no passage's text, only its chunk id, scores and vectors (the
+    # retriever then parses only the passages it returns); absent means True
+    needs_text: bool
 
     def rerank(
         self,
@@ -31,6 +34,7 @@ class NoReranker:
     """Keep the fused order (used by benchmarks to isolate fusion)."""
 
     name = "none"
+    needs_text = False
 
     def rerank(self, question, query_vector, passages, sentence_vectors):
         return passages
@@ -40,6 +44,7 @@ class SentenceReranker:
     """Score = best sentence cosine, blended with the passage cosine and the fused rank."""
 
     name = "sentence"
+    needs_text = False
 
     def __init__(self, sentence_weight: float, passage_weight: float, rank_weight: float) -> None:
         total = sentence_weight + passage_weight + rank_weight
@@ -76,6 +81,7 @@ class CrossEncoderReranker:
         from sentence_transformers import CrossEncoder
 
         self.name = f"cross-encoder:{path.name}"
+        self.needs_text = True
         self.model = CrossEncoder(str(path), device="cpu")
         self.batch_size = batch_size
 

@@ -93,3 +93,47 @@ def test_a_passage_without_sentences_is_still_held():
     assert index.sentences_of("d:h:0002", 2).shape == (0, 2)
     got = PassageCache().load(_Rows(), ["d:h:0002", "d:h:0001"], index)
     assert got["d:h:0001"][2].shape == (2, 2) and got["d:h:0002"][2].shape == (0, 2)
+
+
+def test_only_the_returned_passages_are_parsed_and_they_are_the_stored_ones(
+    fake_service, corpus_copy, monkeypatch
+):
+    fake_service.ingest_folder(corpus_copy)
+    retriever = fake_service.retriever
+    assert not retriever.reranker.needs_text
+    question = "What did partners say about apprenticeships?"
+    expected = retriever.retrieve(question)  # parsed or cached, the same passages
+    parsed: list[str] = []
+    original = SentenceIndex.passage
+
+    def counting(self, chunk_id):
+        parsed.append(chunk_id)
+        return original(self, chunk_id)
+
+    monkeypatch.setattr(SentenceIndex, "passage", counting)
+    retriever._passages = PassageCache()  # nothing parsed yet
+    result = retriever.retrieve(question)
+    returned = [p.chunk.chunk_id for p in result.passages]
+    assert returned == [p.chunk.chunk_id for p in expected.passages]
+    assert sorted(parsed) == sorted(returned)  # not the other candidates
+    stored = fake_service.store.registry.chunks(returned)
+    for passage in result.passages:
+        assert passage.chunk == stored[passage.chunk.chunk_id]
+        assert passage.chunk.text and passage.document.doc_id == passage.chunk.doc_id
+
+
+def test_a_reranker_that_reads_text_gets_parsed_candidates(fake_service, corpus_copy):
+    fake_service.ingest_folder(corpus_copy)
+    retriever = fake_service.retriever
+    seen: list[str] = []
+
+    class _TextReranker:
+        name = "reads-text"
+
+        def rerank(self, question, query_vector, passages, sentence_vectors):
+            seen.extend(p.chunk.text for p in passages)  # a placeholder has no text
+            return passages
+
+    retriever.reranker = _TextReranker()
+    result = retriever.retrieve("What did partners say about apprenticeships?")
+    assert result.passages and len(seen) >= len(result.passages) and all(seen)
