@@ -139,11 +139,10 @@ def _names_near(terms: list[str], passage: Passage, sentence, text: str) -> floa
     """Share of the question's names and numbers in the sentence, the one before it (where
     "it" or "they" may point) and the passage's section and document names: a figure about
     somebody else ("110,000 students … NAF academies") has the type but not the names."""
-    spans = passage.chunk.sentence_spans
-    before = ""
-    if spans and 0 < sentence.sentence_index < len(spans):
-        a, b = spans[sentence.sentence_index - 1]
-        before = passage.chunk.text[a:b]
+    index = sentence.sentence_index
+    before = (
+        passage.chunk.sentence(index - 1) if 0 < index < len(passage.chunk.sentence_spans) else ""
+    )
     folded = f"{before} {text} {_context(passage)}".casefold()
     return sum(_term_in(t, folded) for t in terms) / len(terms)
 

@@ -124,7 +124,7 @@ def expand_intros(
         labelled = False  # the previous follower was a bare "1.": its text is this one
         for number, index in enumerate(_introduced(chunk, sentence.sentence_index)):
             key = (sentence.passage_index, index)
-            text = _sentence_text(chunk, index)
+            text = chunk.sentence(index)
             if _BARE_LABEL.match(text):
                 labelled = True
                 continue  # a list label split from its item: skip it, keep the item
@@ -142,27 +142,20 @@ def expand_intros(
 def reads_as_item(chunk, index: int) -> bool:
     """The ``index``-th sentence is a list item: it opens with a marker, or follows a bare
     marker ("1.") that the sentence splitter cut from it."""
-    return is_item(_sentence_text(chunk, index)) or (
-        index > 0 and bool(_BARE_LABEL.match(_sentence_text(chunk, index - 1)))
+    return is_item(chunk.sentence(index)) or (
+        index > 0 and bool(_BARE_LABEL.match(chunk.sentence(index - 1)))
     )
-
-
-def _sentence_text(chunk, index: int) -> str:
-    spans = chunk.sentence_spans or [(0, len(chunk.text))]
-    if not 0 <= index < len(spans):
-        return ""
-    return chunk.text[spans[index][0] : spans[index][1]]
 
 
 def _introduced(chunk, index: int) -> list[int]:
     """The sentences the ``index``-th introduces, in order (the first may be a bridge or the
     answer to a question; later ones must be list items): none when it introduces nothing."""
-    text = _sentence_text(chunk, index).rstrip()
+    text = chunk.sentence(index).rstrip()
     after = range(index + 1, index + 1 + INTRO_ITEMS)
-    if text.endswith((":", "?")) or is_item(_sentence_text(chunk, index + 1)):
+    if text.endswith((":", "?")) or is_item(chunk.sentence(index + 1)):
         return list(after)
-    bridge = _sentence_text(chunk, index + 1).rstrip()
-    if bridge.endswith(":") and is_item(_sentence_text(chunk, index + 2)):
+    bridge = chunk.sentence(index + 1).rstrip()
+    if bridge.endswith(":") and is_item(chunk.sentence(index + 2)):
         return [index + 1, *range(index + 2, index + 2 + INTRO_ITEMS)]
     return []
 

@@ -79,6 +79,14 @@ class Chunk(BaseModel):
         default_factory=list, description="Who each sentence reports the view of, if anyone."
     )
 
+    def sentence(self, index: int) -> str:
+        """The ``index``-th sentence's text ("" past either end; the whole text when the chunk
+        has no sentence spans)."""
+        spans = self.sentence_spans or [(0, len(self.text))]
+        if not 0 <= index < len(spans):
+            return ""
+        return self.text[spans[index][0] : spans[index][1]]
+
     def attribution_at(self, span: tuple[int, int] | None) -> str | None:
         """The speaker of a quote, or the group a reported finding is attributed to."""
         if self.speaker:
