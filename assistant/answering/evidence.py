@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.question_type import AnswerType, has_type, wants_person
-from assistant.answering.word_memo import document_words, share_present, text_words
+from assistant.answering.word_memo import document_words, text_words
 from assistant.core.models import Passage, RetrievalResult
 from assistant.core.text_match import content_words
 
@@ -88,13 +88,6 @@ class ScoredSentence:
     given: float = 0.0
 
 
-def _share(words: set[str], given: set[str], text: str) -> float:
-    """Share of the question's words in ``text``, counting ``given`` ones as present."""
-    if not words:
-        return 0.0
-    return len(words & (text_words(text) | given)) / len(words)
-
-
 def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSentence]:
     """Every sentence of the retrieved passages, scored, best first."""
     words = content_words(question)
@@ -115,14 +108,19 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
             if chunk.speaker and text.strip().casefold() == chunk.speaker.casefold():
                 continue  # the attribution line is metadata, not evidence
             cosine = float(cosines[s_index]) if s_index < len(cosines) else 0.0
-            lexical = LEXICAL_WEIGHT * share_present(words, text)
-            boost = LEXICAL_WEIGHT * _share(words, given, text) - lexical
+            # one word lookup for both shares (``given`` is a subset of ``words``)
+            present = text_words(text)
+            hits = len(words & present)
+            lexical = LEXICAL_WEIGHT * (hits / len(words)) if words else 0.0
+            with_given = (hits + len(given - present)) / len(words) if words else 0.0
+            boost = LEXICAL_WEIGHT * with_given - lexical
             score = cosine + lexical + boost
             if wants_number and _HAS_NUMBER.search(text):
                 score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
-            byline = person and has_type(text, AnswerType.PERSON, question)
             if _SELF_DESCRIPTION.match(text) or (
-                chunk.kind != "table" and not byline and heading_like(text, passage.document.title)
+                chunk.kind != "table"
+                and heading_like(text, passage.document.title)
+                and not (person and has_type(text, AnswerType.PERSON, question))
             ):  # a byline reads like a heading, but it answers "who wrote …"
                 score -= SELF_DESCRIPTION_PENALTY
             if result.is_named(passage):
