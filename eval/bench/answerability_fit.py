@@ -40,20 +40,18 @@ def typed_floor(rows: list[Row], model: AnswerabilityModel) -> float:
     """The highest floor (in steps of 0.05, at most 0.5) on ``typed_coverage`` below which
     no answerable tuning case asking for a required type falls: a figure whose sentence
     shares almost none of the question's subject words is somebody else's figure."""
-    best = 0.0
-    for step in range(1, 11):
-        floor = step / 20
-        newly = (
-            r
+    lowest = min(
+        (
+            r.features.typed_coverage
             for r in rows
             if r.case.answerable
-            and model.settled_by_type(r.features, floor)
+            and r.features.wanted in model.required_types
             and not model.settled_by_type(r.features, 0.0)
-        )
-        if any(True for _ in newly):
-            break
-        best = floor
-    return best
+        ),
+        default=1.0,
+    )
+    steps = [step / 20 for step in range(1, 11) if step / 20 <= lowest]
+    return steps[-1] if steps else 0.0
 
 
 def figures(rows: list[Row], model: AnswerabilityModel, floor: float | None = None) -> dict:
