@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.models import Chunk, DocumentMeta
-from assistant.index.registry_rows import chunk_rows, stored_vectors
+from assistant.index.registry_rows import chunk_rows, passage_vector, stored_vectors
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -218,7 +218,7 @@ class Registry:
             marks = ",".join("?" * len(part))
             query = f"SELECT chunk_id, chunk_json, vector FROM chunks WHERE chunk_id IN ({marks})"
             for chunk_id, data, vector in self._conn.execute(query, part).fetchall():
-                result[chunk_id] = (Chunk.model_validate_json(data), np.frombuffer(vector, "f4"))
+                result[chunk_id] = (Chunk.model_validate_json(data), passage_vector(vector))
         return result
 
     def counts(self) -> tuple[int, int]:
