@@ -123,8 +123,13 @@ _NOT_A_NAME = re.compile(
     r"Academy|Academies|Company|Group|Service|Services|Strategy|Report|Review|Plan|City|County|"
     r"Borough|Government|Department|Agency|Centre|Center|Foundation|Network|Forum|Panel|"
     r"Team|Unit|Office|Skills|Education|Learning|Training|Programme|Project|Fund|Area|Areas|"
-    r"New|Approach|Building|Capacity|Greater|North|South|East|West|Combined)$"
+    r"North|South|East|West)$"
 )
+# a capitalised word right before or after a pair ("A New Approach", "Manchester: Building
+# Capacity for", "Greater Manchester Combined Authority"): the pair is part of a title or an
+# organisation's name, not a person's
+_CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’-]*[:,]?\s+$")
+_CAPITALISED_AFTER = re.compile(r"^\s+[A-Z]")
 
 
 def answer_type(question: str) -> AnswerType:
@@ -202,6 +207,9 @@ def _names_a_person(text: str, asked: str) -> bool:
     opening = len(text) - len(text.lstrip())
     for match in _FULL_NAME.finditer(text):
         if match.start() == opening or match.group(0).casefold() in asked:
+            continue
+        before, after = text[: match.start()], text[match.end() :]
+        if _CAPITALISED_BEFORE.search(before) or _CAPITALISED_AFTER.match(after):
             continue
         if not (_NOT_A_NAME.match(match.group(1)) or _NOT_A_NAME.match(match.group(2))):
             return True

@@ -90,6 +90,9 @@ def test_abstaining_on_somebody_elses_figure_says_whose_figure_was_missing():
         ("Who wrote the paper?", "It was written by Ruth Lupton and Lorna Unwin in 2018.", True),
         ("Who chaired the partnership?", "A survey of the Learning Partnership was made.", False),
         ("Who chaired the partnership?", "In 2004 key intermediaries were surveyed.", False),
+        # a capitalised pair inside a longer run is a title's or an organisation's words
+        ("Who wrote the paper?", "A Fresh Outlook on Skills: Growing Talent for All.", False),
+        ("Who wrote the paper?", "Northshire Combined Authority commissioned it.", False),
     ],
 )
 def test_a_question_for_a_named_individual_wants_a_name(question, text, expected):
