@@ -1,7 +1,8 @@
 """Evidence: every sentence of the retrieved passages, scored against the question.
 
-Score = cosine with the question vector + a word-overlap bonus, with small bonuses for a figure
-when the question asks for a quantity and for a passage the question named exactly.
+Score = cosine with the question vector + a word-overlap bonus (on word stems, so "presented"
+meets "present"), with small bonuses for a figure when the question asks for a quantity, for a
+quote whose speaker the question names and for a passage the question named exactly.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.question_type import AnswerType, has_type, wants_person
-from assistant.answering.word_memo import document_words, text_words
+from assistant.answering.word_memo import document_words, stem_words, text_words
 from assistant.core.models import Passage, RetrievalResult
 from assistant.core.text_match import content_words
 
 LEXICAL_WEIGHT = 0.25
 NUMBER_BONUS = 0.1
 NAMED_BONUS = 0.5
+# "How did a cultural partner describe …?": a quote attributed to a speaker whose every word the
+# question names is that speaker's own answer, though its words need not echo the question's.
+SPEAKER_BONUS = 0.2
 # A sentence about the document itself ("This report provides an update on …", "This paper
 # was commissioned by …") or a heading standing alone describes it; it states no finding, so
 # it yields to one that does.
@@ -93,6 +97,7 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
     words = content_words(question)
     wants_number = bool(_QUANTITY_QUESTION.search(question))
     person = wants_person(question)
+    stems = stem_words(frozenset(words))
     scored: list[ScoredSentence] = []
     for p_index, passage in enumerate(result.passages):
         chunk = passage.chunk
@@ -100,7 +105,10 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
         # it: each of its sentences has them, so matching them in one does not make it the
         # answer (and a document about the place asked still outranks one that is not)
         given = words & document_words(passage.document)
+        given_stems = stem_words(frozenset(given))
         spans = chunk.sentence_spans or [(0, len(chunk.text))]
+        speaker = stem_words(text_words(chunk.speaker)) if chunk.speaker else frozenset()
+        named_speaker = bool(speaker) and speaker <= stems
         matrix = result.sentence_vectors.get(chunk.chunk_id)
         cosines = matrix @ result.query_vector if matrix is not None else np.zeros(len(spans))
         for s_index, span in enumerate(spans):
@@ -109,10 +117,10 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
                 continue  # the attribution line is metadata, not evidence
             cosine = float(cosines[s_index]) if s_index < len(cosines) else 0.0
             # one word lookup for both shares (``given`` is a subset of ``words``)
-            present = text_words(text)
-            hits = len(words & present)
+            present = stem_words(text_words(text))
+            hits = len(stems & present)
             lexical = LEXICAL_WEIGHT * (hits / len(words)) if words else 0.0
-            with_given = (hits + len(given - present)) / len(words) if words else 0.0
+            with_given = (hits + len(given_stems - present)) / len(words) if words else 0.0
             boost = LEXICAL_WEIGHT * with_given - lexical
             score = cosine + lexical + boost
             if wants_number and _HAS_NUMBER.search(text):
@@ -123,6 +131,8 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
                 and not (person and has_type(text, AnswerType.PERSON, question))
             ):  # a byline reads like a heading, but it answers "who wrote …"
                 score -= SELF_DESCRIPTION_PENALTY
+            if named_speaker:
+                score += SPEAKER_BONUS
             if result.is_named(passage):
                 score += NAMED_BONUS  # the question asked for this recommendation by number
             scored.append(ScoredSentence(p_index, s_index, score, cosine, span, given=boost))

@@ -14,6 +14,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import Stemmer
+
 from assistant.core.models import DocumentMeta
 from assistant.core.object_memo import per_object
 from assistant.core.text_match import content_words
@@ -26,6 +28,16 @@ WORD_MEMO_SIZE = 8192
 def text_words(text: str) -> frozenset[str]:
     """``content_words(text)``, computed once per distinct text."""
     return frozenset(content_words(text))
+
+
+_STEMMER = Stemmer.Stemmer("english")  # PyStemmer: the keyword index stems with it too
+
+
+@lru_cache(maxsize=WORD_MEMO_SIZE)
+def stem_words(words: frozenset[str]) -> frozenset[str]:
+    """The Snowball (Porter 2) stems of ``words``: evidence scoring matches "presented" with
+    "present" and "recommendations" with "recommend", as the keyword index does."""
+    return frozenset(_STEMMER.stemWords(list(words)))
 
 
 def share_present(words: set[str], text: str) -> float:

@@ -1,0 +1,40 @@
+"""Evidence scoring matches word stems ("presented" meets "present") and lifts a quote whose
+speaker the question names ("what did a cultural partner say …?"), whatever its words."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answering.evidence import evidence_sentences
+from assistant.core.models import Chunk, DocumentMeta, Passage, RetrievalResult
+from assistant.core.sentences import split_sentences
+
+
+def _passage(chunk_id: str, text: str, speaker: str | None = None) -> Passage:
+    chunk = Chunk(
+        chunk_id=chunk_id, doc_id="d1", ordinal=0, text=text, start=0, end=len(text),
+        sentence_spans=split_sentences(text), speaker=speaker,
+    )  # fmt: skip
+    return Passage(chunk=chunk, document=DocumentMeta(doc_id="d1", title="Review"))
+
+
+def _texts(question: str, result: RetrievalResult) -> list[str]:
+    scored = evidence_sentences(question, result)
+    return [result.passages[s.passage_index].chunk.text[s.span[0] : s.span[1]] for s in scored]
+
+
+def test_an_inflected_word_matches_its_stem():
+    page = _passage("d1:c", "Offices open at nine. Leaflets present learning as a chore.")
+    result = RetrievalResult([page], np.zeros(3), {}, {})  # no vectors: words decide
+    assert _texts("How is learning presented in leaflets?", result)[0].startswith("Leaflets")
+
+
+def test_a_quote_from_the_speaker_the_question_names_outranks_a_closer_echo():
+    quote = _passage("d1:q", "They help us do what we never could alone.", "Museum partner")
+    echo = _passage("d1:e", "Partners value the council's museums.")
+    result = RetrievalResult([echo, quote], np.zeros(3), {}, {})
+    asked = _texts("How did a museum partner describe working with the council?", result)
+    assert asked[0] == "They help us do what we never could alone."
+    # a question that names no such speaker gets no lift for the quote
+    other = _texts("How do partners describe working with the council?", result)
+    assert other[0] == "Partners value the council's museums."
