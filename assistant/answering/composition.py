@@ -51,6 +51,9 @@ def _short_title(title: str, limit: int = 90) -> str:
     return re.sub(r"[,;:–-]+$", "", cut) + "…"
 
 
+MAX_TABLE_HEADING = 80  # longer is a paragraph taken for a heading, not a table's name
+
+
 def render_sentence(passage: Passage, span: tuple[int, int], label: bool = True) -> str:
     """A passage sentence as it reads in an answer: bullets dropped, speakers and labels kept
     (a recommendation's number once, on the first sentence quoted from it: ``label``)."""
@@ -64,6 +67,8 @@ def render_sentence(passage: Passage, span: tuple[int, int], label: bool = True)
         quoted = text.strip("\"'“”‘’ ")
         article = "An" if chunk.speaker[:1].lower() in "aeiou" else "A"
         return f"{article} {chunk.speaker[:1].lower() + chunk.speaker[1:]} said: “{quoted}”"
+    if label and (heading := _table_heading(chunk, text)):
+        return f"{heading}: {text}"
     if (
         label
         and chunk.kind == "recommendation"
@@ -74,6 +79,18 @@ def render_sentence(passage: Passage, span: tuple[int, int], label: bool = True)
         text = re.sub(rf"^\(?{re.escape(number)}[.):]\s*", "", text)  # "1) …" already numbered
         return f"Recommendation {number}: {text}"
     return text
+
+
+def _table_heading(chunk, text: str) -> str | None:
+    """The heading a table sits under, for one of its cells quoted alone ("Demand: Medium"
+    says nothing until it reads "School Improvement: Demand: Medium"); None for a row that
+    names itself (several cells) or a cell that already holds the heading."""
+    if chunk.kind != "table" or not chunk.section_path or ";" in text or ": " not in text:
+        return None
+    heading = chunk.section_path[-1].strip().rstrip(".:")
+    if not heading or len(heading) > MAX_TABLE_HEADING or heading.casefold() in text.casefold():
+        return None
+    return heading
 
 
 def make_citation(n: int, passage: Passage, span: tuple[int, int] | None) -> Citation:
