@@ -69,10 +69,13 @@ class IndexStore:
         with self.writer.hold():
             yield
 
-    def document_metas(self) -> dict[str, DocumentMeta]:
-        """Metadata of every indexed document, cached until the registry changes."""
-        generation = self.registry.generation()
+    def document_metas(self, generation: int | None = None) -> dict[str, DocumentMeta]:
+        """Metadata of every indexed document, cached until the registry changes.
+        ``generation``: the registry's, when the caller has just read it (one question reads
+        it once, not once per index part: each read is an SQL query)."""
         cached_generation, metas = self._documents
+        if generation is None or cached_generation != generation:
+            generation = self.registry.generation()
         if cached_generation != generation:
             with self.registry.snapshot():
                 generation = self.registry.generation()
@@ -80,10 +83,12 @@ class IndexStore:
             self._documents = (generation, metas)
         return metas
 
-    def sentence_index(self) -> SentenceIndex:
-        """Every sentence vector in memory, reloaded when the registry changes."""
-        generation = self.registry.generation()
+    def sentence_index(self, generation: int | None = None) -> SentenceIndex:
+        """Every sentence vector in memory, reloaded when the registry changes (``generation``:
+        as for ``document_metas``)."""
         current = self._sentences
+        if generation is None or current is None or current.generation != generation:
+            generation = self.registry.generation()  # not what was loaded: read it afresh
         if current is None or current.generation != generation:
             with self._lock:
                 current = self._sentences

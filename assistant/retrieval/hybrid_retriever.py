@@ -104,8 +104,10 @@ class HybridRetriever(BaseRetriever):
         weights: list[float] = []
         dense_scores: dict[str, float] = {}
         sentence_index = None  # loaded for the dense lists; it also serves the candidates' rows
+        # read once for the index parts below (each read is an SQL query)
+        generation = registry.generation()
         if self.mode in ("hybrid", "dense") and allowed != set():
-            sentence_index = self.store.sentence_index()
+            sentence_index = self.store.sentence_index(generation)
             dense, sentences = self.dense_rankings(query_vector, fetch_k, allowed, sentence_index)
             dense_scores = dict(dense)
             rankings.append([chunk_id for chunk_id, _ in dense])
@@ -133,8 +135,8 @@ class HybridRetriever(BaseRetriever):
         # returned are parsed (~13 us each; 30 candidates, 5 returned).
         parse = getattr(self.reranker, "needs_text", True)
         fused_ids = [chunk_id for chunk_id, _ in fused]
-        loaded = self._passages.load(registry, fused_ids, sentence_index, parse)
-        documents = self.store.document_metas()
+        loaded = self._passages.load(registry, fused_ids, sentence_index, parse, generation)
+        documents = self.store.document_metas(generation)
         candidates: list[Passage] = []
         for chunk_id, fused_score in fused:
             row = loaded.get(chunk_id)  # absent: not committed (interrupted) or replaced

@@ -45,15 +45,23 @@ class PassageCache:
         self._lock = threading.Lock()
 
     def load(
-        self, registry, chunk_ids: Iterable[str], sentences=None, parse: bool = True
+        self,
+        registry,
+        chunk_ids: Iterable[str],
+        sentences=None,
+        parse: bool = True,
+        generation: int | None = None,
     ) -> dict[str, Loaded]:
         """The known ids among ``chunk_ids`` with their rows (absent ids are left out, as the
         registry leaves them out: not committed, or replaced). ``sentences``: the in-memory
         ``SentenceIndex``, whose rows serve the sentence vectors when it is of the
         generation read. ``parse=False``: a passage that index holds comes back with chunk
-        None unless it was parsed before (``chunk`` parses it later, from the same index)."""
+        None unless it was parsed before (``chunk`` parses it later, from the same index).
+        ``generation``: the registry's, when the caller read it at the start of its question
+        (then the rows are those of that generation, as the caller's other index parts are)."""
         ids = list(chunk_ids)
-        generation = registry.generation()
+        if generation is None:
+            generation = registry.generation()
         found: dict[str, Loaded] = {}
         with self._lock:
             if generation != self._generation or registry is not self._registry:
