@@ -26,11 +26,16 @@ def mmr_select(
     stored = [vectors.get(p.chunk.chunk_id) for p in passages]
     has_vector = np.array([v is not None for v in stored])
     width = next((v.size for v in stored if v is not None), 0)
-    matrix = np.zeros((count, width), dtype=np.float32)
-    for index, vector in enumerate(stored):
-        if vector is not None:
-            matrix[index] = vector
-    documents = np.array([p.chunk.doc_id for p in passages], dtype=object)
+    if has_vector.all():
+        matrix = np.array(stored, dtype=np.float32)
+    else:
+        matrix = np.zeros((count, width), dtype=np.float32)
+        for index, vector in enumerate(stored):
+            if vector is not None:
+                matrix[index] = vector
+    # each document as a small integer: comparing them is cheaper than comparing the ids
+    numbers: dict[str, int] = {}
+    documents = np.array([numbers.setdefault(p.chunk.doc_id, len(numbers)) for p in passages])
     relevance = lambda_ * np.array([p.score for p in passages], dtype=np.float64)
     redundancy = np.zeros(count, dtype=np.float64)
     open_ = np.ones(count, dtype=bool)
