@@ -75,6 +75,13 @@ def _coverage(words: set[str], text: str) -> float:
     return len(words & text_words(text)) / len(words) if words else 1.0
 
 
+def judged_evidence(scored: list, passages: int) -> list:
+    """The evidence sentences the model reads: those of the first ``passages`` passages
+    (``Settings.judge_k``), best first. The model was fitted on that many; the answer may
+    quote from more (``top_k``), but whether it answers at all is judged on the strongest."""
+    return [s for s in scored if s.passage_index < passages]
+
+
 def features(
     question: str, result: RetrievalResult, scored: list, rarity: dict[str, float] | None = None
 ) -> Features:

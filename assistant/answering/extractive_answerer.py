@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answering.abstention import Verdict, abstain_text
-from assistant.answering.answerability import AnswerabilityModel, features
+from assistant.answering.answerability import AnswerabilityModel, features, judged_evidence
 from assistant.answering.composition import lead_in, make_citation, render_sentence
 from assistant.answering.evidence import ScoredSentence, evidence_sentences, is_fragment
 from assistant.answering.question_type import (
@@ -51,9 +51,13 @@ class ExtractiveAnswerer:
         max_sentences: int,
         answerability: AnswerabilityModel,
         profile: CorpusProfile,
+        judge_k: int = 5,
     ) -> None:
         if max_sentences < 1:
             raise ValueError("max_sentences must be at least 1")
+        if judge_k < 1:
+            raise ValueError("judge_k must be at least 1")
+        self.judge_k = judge_k  # passages whose sentences answerability is judged on
         self.abstain_threshold = abstain_threshold  # no sentence scoring below it is quoted
         self.max_sentences = max_sentences
         self.answerability = answerability
@@ -65,7 +69,7 @@ class ExtractiveAnswerer:
         """Whether the evidence answers ``question`` (the standalone form of a follow-up);
         ``rarity``: the question words' inverse document frequencies in the index."""
         scored = evidence_sentences(question, result)
-        feats = features(question, result, scored, rarity)
+        feats = features(question, result, judged_evidence(scored, self.judge_k), rarity)
         probability = self.answerability.probability(feats)
         wanted = answer_type(question).value
         return Verdict(

@@ -109,6 +109,7 @@ class Components:
             settings.answer_max_sentences,
             AnswerabilityModel.load(settings.answerability_model or MODEL_FILE),
             profile_for(settings.corpus_dir, settings.corpus_profile),
+            settings.judge_k,
         )
         return cls(
             settings=settings,

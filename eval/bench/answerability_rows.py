@@ -17,6 +17,11 @@ import inspect
 from dataclasses import dataclass
 
 from assistant.answering.answerability import Features, features
+
+try:
+    from assistant.answering.answerability import judged_evidence
+except ImportError:  # a version before judge_k (benchmarked from an older worktree)
+    judged_evidence = None
 from assistant.answering.evidence import evidence_sentences, is_fragment
 from assistant.core.chunk_ids import doc_id_of
 from assistant.core.models import RetrievalResult
@@ -104,16 +109,19 @@ def rows_for(
     index: Opened, cache: RetrievalCache, cases: list[Case], label: str, threshold: float
 ) -> list[Row]:
     keywords = index.service.store.keyword_index()
+    # the product judges on its first judge_k passages (older versions: all of them)
+    judge_k = getattr(index.service.settings, "judge_k", None)
     rows = []
     for case in cases:
         result = cache.get(case)
         scored = evidence_sentences(case.question, result)
+        judged = judged_evidence(scored, judge_k) if judge_k else scored
         if _TAKES_RARITY:
             words = sorted(content_words(case.question))
             rarity = keywords.inverse_document_frequencies(words)
-            feats = features(case.question, result, scored, rarity)
+            feats = features(case.question, result, judged, rarity)
         else:
-            feats = features(case.question, result, scored)
+            feats = features(case.question, result, judged)
         excluded = {index.doc_id(case.source, d) for d in case.exclude}
         missing = unmentioned_outside(keywords, specific_terms(case.question), excluded)
         abstains, old_score = old_rule(result, scored, missing, threshold)

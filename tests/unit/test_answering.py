@@ -7,6 +7,7 @@ The same answerer on the real model and the seed corpus: tests/integration/test_
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -159,3 +160,23 @@ def test_documents_are_mentioned_by_words_only_their_names_have():
     }
     assert mentioned_documents("Recommendation 1 of the mid-term review?", metas) == {"review"}
     assert mentioned_documents("What does the City recommend?", metas) == set()
+
+
+def test_answerability_is_judged_on_the_first_judge_k_passages_but_quotes_from_all():
+    weak = "Museums opened late on Fridays."
+    strong = "In adult learning, partners agreed that apprenticeships improved."
+    result = make_result(
+        [(weak, [unit(0, 1, 0)]), (weak.replace("Fri", "Sun"), [unit(0, 1, 0)]),
+         (strong, [unit(1, 0, 0)])],
+        unit(1, 0, 0),
+    )  # fmt: skip
+    question = "What did partners say about apprenticeships?"
+    wide = ExtractiveAnswerer(0.1, MAX_SENTENCES, ANSWERABILITY, PROFILE, judge_k=3)
+    narrow = ExtractiveAnswerer(0.1, MAX_SENTENCES, ANSWERABILITY, PROFILE, judge_k=2)
+    # the third passage's sentence is the evidence only when the judge reads three passages
+    assert wide.judge(question, result).features.cosine == pytest.approx(1.0)
+    assert narrow.judge(question, result).features.cosine == pytest.approx(0.0, abs=1e-6)
+    forced = replace(narrow.judge(question, result), answerable=True)
+    assert "apprenticeships improved" in narrow.answer(question, result, forced).answer
+    with pytest.raises(ValueError):
+        ExtractiveAnswerer(0.1, MAX_SENTENCES, ANSWERABILITY, PROFILE, judge_k=0)
