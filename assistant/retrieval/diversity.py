@@ -26,7 +26,8 @@ def mmr_select(
     stored = [vectors.get(p.chunk.chunk_id) for p in passages]
     has_vector = np.array([v is not None for v in stored])
     width = next((v.size for v in stored if v is not None), 0)
-    if has_vector.all():
+    every = bool(has_vector.all())  # the usual case: nothing to mask below
+    if every:
         matrix = np.array(stored, dtype=np.float32)
     else:
         matrix = np.zeros((count, width), dtype=np.float32)
@@ -44,9 +45,10 @@ def mmr_select(
         if chosen:
             last = chosen[-1]
             similarity = (matrix @ matrix[last]).astype(np.float64)
-            if not has_vector[last]:
-                similarity[:] = 0.0
-            similarity[~has_vector] = 0.0
+            if not every:
+                if not has_vector[last]:
+                    similarity[:] = 0.0
+                similarity[~has_vector] = 0.0
             similarity += np.where(documents == documents[last], SAME_DOCUMENT_PENALTY, 0.0)
             np.maximum(redundancy, similarity, out=redundancy)
         value = np.where(open_, relevance - (1 - lambda_) * redundancy, -np.inf)
