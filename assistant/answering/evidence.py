@@ -14,7 +14,7 @@ import numpy as np
 
 from assistant.answering.question_type import AnswerType, has_type, wants_person
 from assistant.answering.word_memo import document_words, stem_words, text_words
-from assistant.core.models import Passage, RetrievalResult
+from assistant.core.models import Chunk, Passage, RetrievalResult
 from assistant.core.text_match import content_words
 
 LEXICAL_WEIGHT = 0.25
@@ -24,8 +24,8 @@ NAMED_BONUS = 0.5
 # question names is that speaker's own answer, though its words need not echo the question's.
 SPEAKER_BONUS = 0.2
 # A sentence about the document itself ("This report provides an update on …", "This paper
-# was commissioned by …") or a heading standing alone describes it; it states no finding, so
-# it yields to one that does.
+# was commissioned by …"), a heading standing alone or a question the document asks states no
+# finding, so it yields to one that does.
 SELF_DESCRIPTION_PENALTY = 0.25
 _SELF_DESCRIPTION = re.compile(
     r"^\W*(this|the present|the following)\s+(report|paper|document|section|chapter|briefing|"
@@ -92,6 +92,17 @@ class ScoredSentence:
     given: float = 0.0
 
 
+_CLOSERS = "\"”'’) "
+
+
+def asks(chunk: Chunk, index: int) -> bool:
+    """The sentence is a question in the document ("Do partners feel connected to the
+    strategies?"): it asks what an answer should state, so it states no finding itself (a
+    question the document goes on to answer still brings its answer along:
+    ``shaping.expand_intros``)."""
+    return chunk.sentence(index).rstrip(_CLOSERS).endswith("?")
+
+
 def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSentence]:
     """Every sentence of the retrieved passages, scored, best first."""
     words = content_words(question)
@@ -125,10 +136,14 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
             score = cosine + lexical + boost
             if wants_number and _HAS_NUMBER.search(text):
                 score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
-            if _SELF_DESCRIPTION.match(text) or (
-                chunk.kind != "table"
-                and heading_like(text, passage.document.title)
-                and not (person and has_type(text, AnswerType.PERSON, question))
+            if (
+                _SELF_DESCRIPTION.match(text)
+                or asks(chunk, s_index)
+                or (
+                    chunk.kind != "table"
+                    and heading_like(text, passage.document.title)
+                    and not (person and has_type(text, AnswerType.PERSON, question))
+                )
             ):  # a byline reads like a heading, but it answers "who wrote …"
                 score -= SELF_DESCRIPTION_PENALTY
             if named_speaker:

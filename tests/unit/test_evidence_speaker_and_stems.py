@@ -38,3 +38,11 @@ def test_a_quote_from_the_speaker_the_question_names_outranks_a_closer_echo():
     # a question that names no such speaker gets no lift for the quote
     other = _texts("How do partners describe working with the council?", result)
     assert other[0] == "Partners value the council's museums."
+
+
+def test_a_question_the_document_asks_yields_to_the_sentence_that_answers():
+    page = _passage(
+        "d1:c", "Do partners value the unit? Perceptions of the unit were positive overall."
+    )
+    result = RetrievalResult([page], np.zeros(3), {}, {})
+    assert _texts("Do partners value the unit?", result)[0].startswith("Perceptions")
