@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.followup import rewrite_follow_up
+from assistant.answering.front_matter import asks_authorship, byline_items
 from assistant.answering.llm_answerer import LLMAnswerer
 from assistant.answering.question_type import Shape, list_noun, shape
 from assistant.answering.shaping import merge_answers, sequence_items
@@ -213,6 +214,10 @@ class AskService:
                 vector = result.query_vector
                 parts.append((scope.label(name), self._answer_one(standalone, result)))
             return merge_answers(question, parts)
+        if asks_authorship(standalone) and (
+            answer := self._byline_answer(question, standalone, scope, filters)
+        ):
+            return answer
         if form is Shape.LIST and "recommendation" in standalone.casefold():
             doc_ids = scope.places.doc_ids or sorted(mentioned_documents(standalone, scope.metas))
             if doc_ids:
@@ -224,6 +229,25 @@ class AskService:
                 ]
                 return self.extractive.answer_recommendations(question, passages)
         return None
+
+    def _byline_answer(
+        self,
+        question: str,
+        standalone: str,
+        scope: QuestionScope,
+        filters: SearchFilters | None,
+    ) -> Answer | None:
+        """ "Who wrote the X paper?": the byline in the named document's front matter; None
+        when the question names no single document or its opening passages name nobody."""
+        doc_ids = scope.places.doc_ids or sorted(mentioned_documents(standalone, scope.metas))
+        if len(doc_ids) != 1 or (
+            filters is not None and not filters.accepts(scope.metas[doc_ids[0]])
+        ):
+            return None
+        meta = scope.metas[doc_ids[0]]
+        chunks = self.store.registry.chunks_of(meta.doc_id)
+        items = byline_items(standalone, [Passage(chunk=c, document=meta) for c in chunks])
+        return self.extractive.answer_in_order(question, items) if items else None
 
     def _answer_one(self, question: str, result: RetrievalResult) -> Answer:
         """One place's part of a comparison the client asked for by name: its best evidence
