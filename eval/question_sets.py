@@ -9,6 +9,10 @@ one's corpus, questions, thresholds and reports are.
 - ``blind``: ``eval/blind/questions.yaml`` over ``eval/blind/corpus/`` (6 documents, no
   manifest), reported against the report-only ``blind`` section. Written after the
   2026-12-01 answering changes and never used for tuning (eval/blind/README.md).
+- ``dev``: ``eval/dev/questions.yaml`` over ``eval/dev/corpus/`` (8 documents, no manifest),
+  reported against the report-only ``dev`` section. A development set that MAY be used for
+  tuning (unlike heldout and blind), so that rules are chosen on documents other than the
+  seed corpus (eval/dev/README.md); not a gate, and ``--calibrate`` still calibrates on seed.
 """
 
 from __future__ import annotations
@@ -52,6 +56,13 @@ SETS = {
         EVAL_DIR / "blind" / "questions.yaml",
         EVAL_DIR / "blind" / "corpus",
         "blind",
+        gate=False,
+    ),
+    "dev": QuestionSet(
+        "dev",
+        EVAL_DIR / "dev" / "questions.yaml",
+        EVAL_DIR / "dev" / "corpus",
+        "dev",
         gate=False,
     ),
 }

@@ -70,7 +70,9 @@ def eval_command(
             help="seed: eval/questions.yaml over corpus/ (gated). heldout: eval/heldout/ "
             "questions over its own 9-document corpus, own report files, report-only "
             "thresholds; never used for tuning. blind: eval/blind/ (6 documents), the same, "
-            "written after the answering changes of 2026-12-01 and never run before them.",
+            "written after the answering changes of 2026-12-01 and never run before them. "
+            "dev: eval/dev/ (8 documents), report-only thresholds, a development set that "
+            "may be tuned on.",
         ),
     ] = "seed",
     questions: Annotated[
@@ -119,7 +121,8 @@ def eval_command(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     if calibrate and not qset.gate:
-        err.print(f"[red]The {qset.name} set is never used for tuning:[/red] calibrate on seed.")
+        why = "is report-only" if qset.name == "dev" else "is never used for tuning"
+        err.print(f"[red]The {qset.name} set {why}:[/red] calibrate on seed.")
         raise typer.Exit(2)
     if live and (corpus or qset.corpus):
         err.print("[red]--live evaluates the configured index; it takes no corpus.[/red]")
