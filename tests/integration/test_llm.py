@@ -15,9 +15,10 @@ QUESTION = "What did partners say about apprenticeships?"
 
 def test_stub_openai_server_end_to_end(corpus_service, real_data_dir, real_embeddings):
     """Real HTTP through langchain-openai to a stub server: wrong citation and unsupported claim."""
+    beyond = f"[{Settings().top_k + 2}]"  # a passage number the answer was not given
     reply = (
         "In adult learning, partners agreed that the apprenticeships offer had improved "
-        "significantly [1]. The City also built a new stadium [2]. See also [7]."
+        f"significantly [1]. The City also built a new stadium [2]. See also {beyond}."
     )
     with StubLLMServer([reply]) as stub:
         settings = Settings(
@@ -34,7 +35,7 @@ def test_stub_openai_server_end_to_end(corpus_service, real_data_dir, real_embed
     assert stub.requests and stub.requests[0]["model"] == "stub-model"
     sent = stub.requests[0]["messages"]
     assert sent[0]["role"] == "system" and '<passage n="1"' in sent[-1]["content"]
-    assert "[7]" not in answer.answer and "[7]" in answer.notice
+    assert beyond not in answer.answer and beyond in answer.notice
     supported = {s.text.split()[0]: s.supported for s in answer.sentences}
     assert supported["In"] is True, answer.sentences
     assert supported["The"] is False, answer.sentences
