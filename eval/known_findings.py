@@ -135,7 +135,9 @@ def score_answer_text(
     result.places, result.place_source = question_places(q.place, q.expected_docs, metas)
     if answer.abstained:
         return
-    passage_of = {c.n: c.text for c in answer.citations}
+    # a citation shows its passage under its section heading, and an item that is a heading
+    # ("Phase 1: Vision and commission", the passage under it cited) is quoted from there
+    passage_of = {c.n: f"{c.section}\n{c.text}" for c in answer.citations}
     result.sentence_precision, result.uncited_sentences = sentence_precision(
         [(s.text, s.citations) for s in answer.sentences], passage_of
     )

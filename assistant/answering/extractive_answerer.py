@@ -7,6 +7,8 @@ sentence ends with the ``[n]`` of the passage it came from. Weak evidence means 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from assistant.answering.abstention import Verdict, abstain_text
@@ -215,6 +217,20 @@ class ExtractiveAnswerer:
         headings = {i: heading for i, (_, _, heading) in enumerate(items) if heading}
         return self._compose(question, result, chosen, True, True, headings)
 
+    def answer_item(
+        self, question: str, passage: Passage, indices: list[int], heading: str | None = None
+    ) -> Answer:
+        """A numbered item the question named, as its passage has it: its heading if it is
+        one, the opening sentence, then what follows it (list items as bullets), in order."""
+        spans = passage.chunk.sentence_spans or [(0, len(passage.chunk.text))]
+        result = RetrievalResult([passage], np.zeros(1), {}, {})
+        lead = [ScoredSentence(0, 0, 1.0, 1.0, tuple(spans[0]))] if heading else []
+        body = [ScoredSentence(0, i, 1.0, 1.0, tuple(spans[i])) for i in indices]
+        first, *rest = lead + body
+        chosen = [first, *(replace(s, follows=first) for s in rest)]
+        headings = {0: heading} if heading else None
+        return self._compose(question, result, chosen, False, True, headings)
+
     def _compose(
         self,
         question: str,
@@ -260,9 +276,8 @@ class ExtractiveAnswerer:
                 n = numbers[sentence.passage_index]
                 first = sentence.passage_index not in labelled
                 labelled.add(sentence.passage_index)
-                rendered = (headings or {}).get(sentence.passage_index) or render_sentence(
-                    passage, sentence.span, label=first
-                )
+                heading = (headings or {}).get(sentence.passage_index) if first else None
+                rendered = heading or render_sentence(passage, sentence.span, label=first)
                 bullet = as_list or (
                     sentence.follows is not None
                     and reads_as_item(passage.chunk, sentence.sentence_index)

@@ -20,7 +20,8 @@ from assistant.core.models import Passage
 FRONT_PASSAGES = 3
 _AUTHORSHIP = re.compile(
     r"\b(who\s+(wrote|authored|prepared|produced|compiled|is\s+the\s+author|are\s+the\s+authors)"
-    r"|authors?\s+of|written\s+by|prepared\s+by)\b",
+    r"|authors?\s+of|written\s+by|prepared\s+by|contact\s+officer|who\s+(should|do|can)\s+\w+\s+"
+    r"contact|who\s+is\s+the\s+contact)\b",
     re.IGNORECASE,
 )
 _WHEN_WRITTEN = re.compile(
@@ -35,7 +36,7 @@ def asks_authorship(question: str) -> bool:
 
 # a line that credits its authors: "Author: …", "Prepared by …", "Contact officer: …"
 _CREDIT = re.compile(
-    r"^\W*(report\s+)?(authors?|written\s+by|prepared\s+by|compiled\s+by|by|"
+    r"^\W*(report\s+)?(authors?|written\s+by|prepared\s+by|compiled\s+by|by|contact|"
     r"contact\s+officer|lead\s+officer)\b\s*[:\-–]?\s*\S",
     re.IGNORECASE,
 )
@@ -72,11 +73,9 @@ def byline_items(question: str, passages: list[Passage]) -> list[tuple[Passage, 
     items: list[tuple[Passage, tuple, None]] = []
     for position, passage in enumerate(passages):
         chunk = passage.chunk
-        credits = wants_name and any(_CREDIT_HEADING.search(h) for h in chunk.section_path[-1:])
-        if position >= FRONT_PASSAGES and not credits and "#" not in chunk.text:
-            continue
+        front = position < FRONT_PASSAGES
+        in_credits = wants_name and any(_CREDIT_HEADING.search(h) for h in chunk.section_path[-1:])
         title = passage.document.title.strip().casefold()
-        in_credits = credits
         heading_next = False  # "## 7." split from its words: the next sentence is the heading
         for span in chunk.sentence_spans or [(0, len(chunk.text))]:
             text = chunk.text[span[0] : span[1]].strip()
@@ -86,11 +85,11 @@ def byline_items(question: str, passages: list[Passage]) -> list[tuple[Passage, 
                 heading_next = bool(marker) and not re.search(r"[^\W\d]", heading)
                 in_credits = wants_name and bool(_CREDIT_HEADING.search(heading))
                 continue
-            if not (in_credits or (position < FRONT_PASSAGES and is_byline(text))):
-                continue
             if title and text.casefold().startswith(title):
                 continue  # a title's capitalised words are no byline
+            # a credit names whoever it names; a byline must name a person (or give the date)
+            credited = wants_name and (in_credits or bool(_CREDIT.match(text)))
             kind = AnswerType.PERSON if wants_name else AnswerType.DATE
-            if in_credits or has_type(text, kind, question):  # a credit names whoever it names
+            if credited or (front and is_byline(text) and has_type(text, kind, question)):
                 items.append((passage, span, None))
     return items

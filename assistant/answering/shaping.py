@@ -22,6 +22,9 @@ def is_item(text: str) -> bool:
     return bool(_ITEM.match(text))
 
 
+SHORT_ITEM_WORDS = 8  # an item this short is a label: its next sentence says what it is
+
+
 def sequence_items(noun: str, passages: list[Passage]) -> list[tuple[Passage, tuple, str | None]]:
     """Items that open "<Noun> <number>" ("Phase 2: …"), as a sentence or as a section
     heading, first of each number, in document order: (passage, sentence span, heading or
@@ -35,16 +38,32 @@ def sequence_items(noun: str, passages: list[Passage]) -> list[tuple[Passage, tu
             match = pattern.match(heading)
             if match and match.group(1).casefold() not in found:
                 found[match.group(1).casefold()] = (passage, tuple(spans[0]), heading.strip("* "))
-        for span in spans:
+        for index, span in enumerate(spans):
             match = pattern.match(chunk.text[span[0] : span[1]])
             if match and match.group(1).casefold() not in found:
-                found[match.group(1).casefold()] = (passage, tuple(span), None)
+                found[match.group(1).casefold()] = (
+                    passage,
+                    _with_gloss(chunk, index, pattern),
+                    None,
+                )
     return list(found.values())[:MAX_LIST_ITEMS]
 
 
+def _with_gloss(chunk, index: int, pattern: re.Pattern[str]) -> tuple[int, int]:
+    """An item's span; a short label ("Option A: Do nothing.") takes the sentence that says
+    what it is ("Rural residents continue to rely on …"), unless that opens the next item."""
+    span = tuple(chunk.sentence_spans[index]) if chunk.sentence_spans else (0, len(chunk.text))
+    following = chunk.sentence(index + 1)
+    short = len(chunk.sentence(index).split()) <= SHORT_ITEM_WORDS
+    if short and following and not pattern.match(following) and not is_item(following):
+        return (span[0], chunk.sentence_spans[index + 1][1])
+    return span
+
+
 def _sequence_pattern(noun: str) -> re.Pattern[str]:
+    """ "Phase 2: …", "**Phase 2**", "3.1 Option A: …" (a paragraph number first), "Stage iii"."""
     return re.compile(
-        rf"^\W*{re.escape(noun)}\s+(\d{{1,2}}|[ivx]{{1,4}}|one|two|three|four|five)\b",
+        rf"^\W*(?:\d{{1,2}}(?:\.\d{{1,2}})*\.?\s+)?{re.escape(noun)}\s+(\d{{1,2}}|[ivx]{{1,4}}|one|two|three|four|five|(?-i:[A-H]))\b",
         re.IGNORECASE,
     )
 

@@ -14,11 +14,12 @@ from dataclasses import replace
 
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.followup import rewrite_follow_up
-from assistant.answering.front_matter import asks_authorship, byline_items
+from assistant.answering.front_matter import asks_authorship
 from assistant.answering.llm_answerer import LLMAnswerer
-from assistant.answering.question_type import Shape, list_noun, shape
-from assistant.answering.shaping import merge_answers, sequence_items
+from assistant.answering.question_type import Shape, shape
+from assistant.answering.shaping import merge_answers
 from assistant.answering.unmentioned_terms import unmentioned_terms
+from assistant.application.document_order_answers import DocumentOrderAnswers
 from assistant.application.question_scope import QuestionScope, unheld_places
 from assistant.core.errors import NotFoundError, QuestionError
 from assistant.core.filters import SearchFilters, check_filters, unicode_problem
@@ -27,7 +28,7 @@ from assistant.core.models import Answer, Passage, RetrievalResult, Turn
 from assistant.core.settings import Settings
 from assistant.core.text_match import content_words
 from assistant.index.index_store import IndexStore
-from assistant.retrieval.hybrid_retriever import HybridRetriever, mentioned_documents
+from assistant.retrieval.hybrid_retriever import HybridRetriever
 from assistant.retrieval.place_scope import scope_of
 
 COMPARE_SENTENCES = 2  # a comparison gives each place a short paragraph
@@ -53,6 +54,7 @@ class AskService:
         self.retriever = retriever
         self.extractive = extractive
         self.llm = llm
+        self.structure = DocumentOrderAnswers(store, extractive)
         self.answer_cache: LRUCache[Answer] = LRUCache(settings.answer_cache_size)
 
     def check_question(self, question: str) -> str:
@@ -215,39 +217,12 @@ class AskService:
                 parts.append((scope.label(name), self._answer_one(standalone, result)))
             return merge_answers(question, parts)
         if asks_authorship(standalone) and (
-            answer := self._byline_answer(question, standalone, scope, filters)
+            answer := self.structure.byline(question, standalone, scope, filters)
         ):
             return answer
         if form is Shape.LIST and "recommendation" in standalone.casefold():
-            doc_ids = scope.places.doc_ids or sorted(mentioned_documents(standalone, scope.metas))
-            if doc_ids:
-                passages = [
-                    Passage(chunk=chunk, document=scope.metas[doc_id])
-                    for doc_id in doc_ids
-                    for chunk in self.store.registry.chunks_of(doc_id)
-                    if filters is None or filters.accepts(scope.metas[doc_id])
-                ]
-                return self.extractive.answer_recommendations(question, passages)
+            return self.structure.recommendations(question, standalone, scope, filters)
         return None
-
-    def _byline_answer(
-        self,
-        question: str,
-        standalone: str,
-        scope: QuestionScope,
-        filters: SearchFilters | None,
-    ) -> Answer | None:
-        """ "Who wrote the X paper?": the byline in the named document's front matter; None
-        when the question names no single document or its opening passages name nobody."""
-        doc_ids = scope.places.doc_ids or sorted(mentioned_documents(standalone, scope.metas))
-        if len(doc_ids) != 1 or (
-            filters is not None and not filters.accepts(scope.metas[doc_ids[0]])
-        ):
-            return None
-        meta = scope.metas[doc_ids[0]]
-        chunks = self.store.registry.chunks_of(meta.doc_id)
-        items = byline_items(standalone, [Passage(chunk=c, document=meta) for c in chunks])
-        return self.extractive.answer_in_order(question, items) if items else None
 
     def _answer_one(self, question: str, result: RetrievalResult) -> Answer:
         """One place's part of a comparison the client asked for by name: its best evidence
@@ -291,26 +266,11 @@ class AskService:
         elif self.llm is not None:
             yield from self.llm.stream(question, result, history)
         else:
-            answer = self._sequence_answer(question, standalone, result)
+            answer = self.structure.named_item(question, standalone, result)
+            answer = answer or self.structure.sequence(question, standalone, result)
             answer = answer or self.extractive.answer(question, result, verdict)
             yield from paragraph_pieces(answer.answer)
             yield answer
-
-    def _sequence_answer(
-        self, question: str, standalone: str, result: RetrievalResult
-    ) -> Answer | None:
-        """ "What are the phases of …?": "Phase 1 …", "Phase 2 …" from the best passage's
-        document, in its order, even where retrieval found only some of them."""
-        noun = list_noun(standalone)
-        if noun is None or not result.passages:
-            return None
-        document = result.passages[0].document
-        chunks = self.store.registry.chunks_of(document.doc_id)
-        items = sequence_items(noun, [Passage(chunk=c, document=document) for c in chunks])
-        if len(items) < 2:
-            return None
-        answer = self.extractive.answer_in_order(question, items)
-        return answer
 
     def standalone_question(self, question: str, history: list[Turn]) -> str:
         """Resolve a follow-up against the conversation: by the LLM if configured, else rules."""

@@ -57,3 +57,15 @@ def test_no_byline_means_no_answer_from_front_matter():
     doc = _doc("Key Decision - Is it likely to result in spending £250k or more?: No")
     assert not is_byline(doc[0].chunk.text)
     assert _quoted("Who wrote the Northshire report?", doc) == []
+
+
+def test_a_credit_line_anywhere_answers_a_contact_question():
+    doc = _doc(
+        "Purpose: an update on the culture strategy.",
+        "Attendance rose by a tenth.",
+        "Museums opened late on Fridays.",
+        "Background reading: the 2023 strategy.\nContact: Lindsay Forbes, Culture Strategy Manager",
+    )
+    question = "Who is the contact officer for the Northshire culture review?"
+    assert asks_authorship(question)
+    assert _quoted(question, doc) == ["Contact: Lindsay Forbes, Culture Strategy Manager"]
