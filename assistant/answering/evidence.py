@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import numpy as np
+from functools import lru_cache
 
 from assistant.answering.question_type import AnswerType, has_type, wants_person
 from assistant.answering.word_memo import document_words, stem_words, text_words
@@ -103,6 +102,64 @@ def asks(chunk: Chunk, index: int) -> bool:
     return chunk.sentence(index).rstrip(_CLOSERS).endswith("?")
 
 
+@dataclass(frozen=True)
+class _SentenceFacts:
+    """What a sentence's score needs that is the same for every question."""
+
+    index: int  # in the chunk's sentence spans
+    span: tuple[int, int]
+    stems: frozenset[str]  # its content words' stems
+    has_number: bool
+    states_nothing: bool  # about the document itself, or a question it asks
+    heading: bool  # reads as a heading (outside a table)
+    text: str
+
+
+# Passages come back question after question (the seed corpus's 201, or a large index's most
+# asked): their sentences' facts are read once per passage text. Keyed by chunk id (which
+# names the content) and the document title (headings are compared with it).
+class _Keyed:
+    """A chunk as a cache key: what its sentences' facts are read from (a chunk parsed again
+    for the next question is a new object with the same key)."""
+
+    __slots__ = ("chunk", "key")
+
+    def __init__(self, chunk: Chunk) -> None:
+        self.chunk = chunk
+        spans = chunk.sentence_spans
+        self.key = (chunk.chunk_id, chunk.text, chunk.kind, chunk.speaker, len(spans))
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Keyed) and other.key == self.key
+
+
+@lru_cache(maxsize=4096)
+def _facts(keyed: _Keyed, title: str) -> tuple[_SentenceFacts, ...]:
+    chunk = keyed.chunk
+    spans = chunk.sentence_spans or [(0, len(chunk.text))]
+    speaker = chunk.speaker.casefold() if chunk.speaker else None
+    facts = []
+    for index, span in enumerate(spans):
+        text = chunk.text[span[0] : span[1]]
+        if speaker and text.strip().casefold() == speaker:
+            continue  # the attribution line is metadata, not evidence
+        facts.append(
+            _SentenceFacts(
+                index=index,
+                span=tuple(span),
+                stems=stem_words(text_words(text)),
+                has_number=bool(_HAS_NUMBER.search(text)),
+                states_nothing=bool(_SELF_DESCRIPTION.match(text)) or asks(chunk, index),
+                heading=chunk.kind != "table" and heading_like(text, title),
+                text=text,
+            )
+        )
+    return tuple(facts)
+
+
 def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSentence]:
     """Every sentence of the retrieved passages, scored, best first."""
     words = content_words(question)
@@ -117,40 +174,30 @@ def evidence_sentences(question: str, result: RetrievalResult) -> list[ScoredSen
         # answer (and a document about the place asked still outranks one that is not)
         given = words & document_words(passage.document)
         given_stems = stem_words(frozenset(given))
-        spans = chunk.sentence_spans or [(0, len(chunk.text))]
         speaker = stem_words(text_words(chunk.speaker)) if chunk.speaker else frozenset()
         named_speaker = bool(speaker) and speaker <= stems
+        named = result.is_named(passage)
         matrix = result.sentence_vectors.get(chunk.chunk_id)
-        cosines = matrix @ result.query_vector if matrix is not None else np.zeros(len(spans))
-        for s_index, span in enumerate(spans):
-            text = chunk.text[span[0] : span[1]]
-            if chunk.speaker and text.strip().casefold() == chunk.speaker.casefold():
-                continue  # the attribution line is metadata, not evidence
+        cosines = matrix @ result.query_vector if matrix is not None else ()
+        for fact in _facts(_Keyed(chunk), passage.document.title):
+            s_index = fact.index
             cosine = float(cosines[s_index]) if s_index < len(cosines) else 0.0
-            # one word lookup for both shares (``given`` is a subset of ``words``)
-            present = stem_words(text_words(text))
-            hits = len(stems & present)
+            hits = len(stems & fact.stems)
             lexical = LEXICAL_WEIGHT * (hits / len(words)) if words else 0.0
-            with_given = (hits + len(given_stems - present)) / len(words) if words else 0.0
+            with_given = (hits + len(given_stems - fact.stems)) / len(words) if words else 0.0
             boost = LEXICAL_WEIGHT * with_given - lexical
             score = cosine + lexical + boost
-            if wants_number and _HAS_NUMBER.search(text):
+            if wants_number and fact.has_number:
                 score += NUMBER_BONUS  # "how many…?" is answered by a sentence with a figure
-            if (
-                _SELF_DESCRIPTION.match(text)
-                or asks(chunk, s_index)
-                or (
-                    chunk.kind != "table"
-                    and heading_like(text, passage.document.title)
-                    and not (person and has_type(text, AnswerType.PERSON, question))
-                )
+            if fact.states_nothing or (
+                fact.heading and not (person and has_type(fact.text, AnswerType.PERSON, question))
             ):  # a byline reads like a heading, but it answers "who wrote …"
                 score -= SELF_DESCRIPTION_PENALTY
             if named_speaker:
                 score += SPEAKER_BONUS
-            if result.is_named(passage):
+            if named:
                 score += NAMED_BONUS  # the question asked for this recommendation by number
-            scored.append(ScoredSentence(p_index, s_index, score, cosine, span, given=boost))
+            scored.append(ScoredSentence(p_index, s_index, score, cosine, fact.span, given=boost))
     scored.sort(key=lambda s: -s.score)
     return scored
 
