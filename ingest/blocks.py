@@ -222,20 +222,59 @@ def _looks_like_attribution(block: Block, wording: LineWording) -> bool:
     )
 
 
+# A quote attributed in its own line: '"…" — Youth worker', or 'A youth worker said: "…"'.
+_TRAILING_ATTRIBUTION = re.compile(
+    r"^(?P<quote>[“\"].{25,}[”\"])\s*[—–-]{1,2}\s*(?P<who>[^\"“”]{2,60})$"
+)
+_LEADING_ATTRIBUTION = re.compile(
+    r"^(?P<who>[A-Z][^:\"“”]{2,60}?)\s+(?:said|says|told\s+us|commented|explained|added|noted)"
+    r"\s*:?\s*(?P<quote>[“\"].{25,}[”\"])$"
+)
+_ARTICLE = re.compile(r"^(?:a|an|the|one)\s+", re.IGNORECASE)
+
+
+def _speaker_name(text: str, wording: LineWording) -> str:
+    """ "A further education college principal" -> "Further education college principal"."""
+    speaker = _ARTICLE.sub("", wording.strip(text).rstrip(".:").strip())
+    return speaker[:1].upper() + speaker[1:].lower()
+
+
+def _inline_quote(block: Block, wording: LineWording) -> Block | None:
+    """A one-line paragraph that is a quote with its speaker on the same line, as a quote
+    block with that ``speaker`` (its text stays the whole line, as the document has it)."""
+    if block.kind != "paragraph" or len(block.lines) != 1:
+        return None
+    line = block.lines[0]
+    for pattern in (_TRAILING_ATTRIBUTION, _LEADING_ATTRIBUTION):
+        match = pattern.match(line.strip())
+        if not match or len(match.group("who").split()) > 8:
+            continue
+        if not wording.speaker.search(match.group("who")):
+            continue
+        speaker = _speaker_name(match.group("who"), wording)
+        return Block("quote", block.start, block.end, block.lines, speaker=speaker)
+    return None
+
+
 def _attach_attributions(blocks: list[Block], wording: LineWording) -> list[Block]:
-    """Merge a quoted paragraph with the attribution line that follows it."""
+    """Merge a quoted paragraph with the attribution line that follows it; a quote whose
+    speaker is on its own line becomes a quote block with that speaker."""
     merged: list[Block] = []
     index = 0
     while index < len(blocks):
         block = blocks[index]
+        inline = _inline_quote(block, wording)
+        if inline is not None:
+            merged.append(inline)
+            index += 1
+            continue
         following = blocks[index + 1] if index + 1 < len(blocks) else None
         if (
             _looks_like_quote(block)
             and following is not None
             and _looks_like_attribution(following, wording)
         ):
-            speaker = wording.strip(following.text).rstrip(".:").strip()
-            speaker = speaker[:1].upper() + speaker[1:].lower()
+            speaker = _speaker_name(following.text, wording)
             merged.append(Block("quote", block.start, following.end, block.lines, speaker=speaker))
             index += 2
             continue

@@ -51,6 +51,12 @@ def _short_title(title: str, limit: int = 90) -> str:
     return re.sub(r"[,;:–-]+$", "", cut) + "…"
 
 
+# the speaker written on the quote's own line ('A tutor said: "…"', '"…" — Youth worker'): the
+# answer names the speaker itself, so these are dropped from the quoted words
+_INLINE_LEAD = re.compile(
+    r"^[A-Z][^:\"“”]{2,60}?\s+(?:said|says|told\s+us|commented|explained|added|noted)\s*:?\s*(?=[“\"])"
+)
+_INLINE_TAIL = re.compile(r"(?<=[”\"])\s*[—–-]{1,2}\s*[^\"“”]{2,60}$")
 MAX_TABLE_HEADING = 80  # longer is a paragraph taken for a heading, not a table's name
 
 
@@ -64,7 +70,7 @@ def render_sentence(passage: Passage, span: tuple[int, int], label: bool = True)
     if chunk.kind == "quote" and chunk.speaker:
         if text.casefold() == chunk.speaker.casefold():
             return f"({chunk.speaker})"
-        quoted = text.strip("\"'“”‘’ ")
+        quoted = _INLINE_TAIL.sub("", _INLINE_LEAD.sub("", text)).strip("\"'“”‘’ ")
         article = "An" if chunk.speaker[:1].lower() in "aeiou" else "A"
         return f"{article} {chunk.speaker[:1].lower() + chunk.speaker[1:]} said: “{quoted}”"
     if label and (heading := _table_heading(chunk, text)):

@@ -47,12 +47,12 @@ def test_the_default_profile_has_general_roles_and_markup_and_the_seed_adds_its_
 
 
 def test_a_deployment_names_its_own_speaker_roles(tmp_path):
-    text = f"{QUOTE}\n\nYouth worker\n"
+    text = f"{QUOTE}\n\nPark ranger\n"
     assert _chunks(text)[0].speaker is None  # not a default role
-    folder = _profile_folder(tmp_path, "speaker_roles: [youth worker]\n")
+    folder = _profile_folder(tmp_path, "speaker_roles: [park ranger]\n")
     attribution = Attribution.from_profile(profile_for(folder))
     quote = _chunks(text, attribution)[0]
-    assert quote.kind == "quote" and quote.speaker == "Youth worker"
+    assert quote.kind == "quote" and quote.speaker == "Park ranger"
 
 
 def test_a_deployment_names_the_markup_its_converter_leaves(tmp_path):
@@ -67,7 +67,7 @@ def test_a_deployment_names_the_markup_its_converter_leaves(tmp_path):
 
 def test_editing_the_ingest_wording_changes_the_pipeline_signature(tmp_path):
     base = Attribution.from_profile(load_profile()).signature
-    roles = profile_for(_profile_folder(tmp_path / "a", "speaker_roles: [carer]\n"))
+    roles = profile_for(_profile_folder(tmp_path / "a", "speaker_roles: [park ranger]\n"))
     markup = profile_for(_profile_folder(tmp_path / "b", 'markup: ["~~"]\n'))
     signatures = {base, Attribution.from_profile(roles).signature}
     signatures.add(Attribution.from_profile(markup).signature)
