@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.core.profile import CorpusProfile, load_profile
+from assistant.core.quote_lines import SPEAKER_AFTER, SPEAKER_BEFORE
 
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z].*)$")
@@ -222,14 +223,9 @@ def _looks_like_attribution(block: Block, wording: LineWording) -> bool:
     )
 
 
-# A quote attributed in its own line: '"…" — Youth worker', or 'A youth worker said: "…"'.
-_TRAILING_ATTRIBUTION = re.compile(
-    r"^(?P<quote>[“\"].{25,}[”\"])\s*[—–-]{1,2}\s*(?P<who>[^\"“”]{2,60})$"
-)
-_LEADING_ATTRIBUTION = re.compile(
-    r"^(?P<who>[A-Z][^:\"“”]{2,60}?)\s+(?:said|says|told\s+us|commented|explained|added|noted)"
-    r"\s*:?\s*(?P<quote>[“\"].{25,}[”\"])$"
-)
+# A quote whose speaker is on the same line: '"…" — Youth worker', 'A youth worker said: "…"'.
+_TRAILING_ATTRIBUTION = re.compile(rf"^(?P<quote>[“\"].{{25,}}[”\"]){SPEAKER_AFTER}$")
+_LEADING_ATTRIBUTION = re.compile(rf"^{SPEAKER_BEFORE}(?P<quote>[“\"].{{25,}}[”\"])$")
 _ARTICLE = re.compile(r"^(?:a|an|the|one)\s+", re.IGNORECASE)
 
 
@@ -258,7 +254,7 @@ def _inline_quote(block: Block, wording: LineWording) -> Block | None:
 
 def _attach_attributions(blocks: list[Block], wording: LineWording) -> list[Block]:
     """Merge a quoted paragraph with the attribution line that follows it; a quote whose
-    speaker is on its own line becomes a quote block with that speaker."""
+    speaker is on the same line becomes a quote block with that speaker."""
     merged: list[Block] = []
     index = 0
     while index < len(blocks):

@@ -6,6 +6,7 @@ import re
 
 from assistant.core.models import Citation, DocumentMeta, Passage
 from assistant.core.profile import CorpusProfile
+from assistant.core.quote_lines import SPEAKER_AFTER, SPEAKER_BEFORE
 
 
 def document_label(document: DocumentMeta) -> str | None:
@@ -53,10 +54,8 @@ def _short_title(title: str, limit: int = 90) -> str:
 
 # the speaker written on the quote's own line ('A tutor said: "…"', '"…" — Youth worker'): the
 # answer names the speaker itself, so these are dropped from the quoted words
-_INLINE_LEAD = re.compile(
-    r"^[A-Z][^:\"“”]{2,60}?\s+(?:said|says|told\s+us|commented|explained|added|noted)\s*:?\s*(?=[“\"])"
-)
-_INLINE_TAIL = re.compile(r"(?<=[”\"])\s*[—–-]{1,2}\s*[^\"“”]{2,60}$")
+_INLINE_LEAD = re.compile(rf"^{SPEAKER_BEFORE}(?=[“\"])")
+_INLINE_TAIL = re.compile(rf"(?<=[”\"]){SPEAKER_AFTER}$")
 MAX_TABLE_HEADING = 80  # longer is a paragraph taken for a heading, not a table's name
 
 
