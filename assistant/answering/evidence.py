@@ -75,7 +75,8 @@ _QUANTITY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _HAS_NUMBER = re.compile(r"\d")
-_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
+# a page's markdown heading kept in a passage's text ("## Contact the team")
+MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
 
 
 @dataclass
@@ -210,7 +211,7 @@ def is_fragment(passage: Passage, sentence: ScoredSentence) -> bool:
     text = chunk.text[sentence.span[0] : sentence.span[1]]
     if len(text.split()) < 4 and chunk.kind != "table":
         return True
-    if _MARKDOWN_HEADING.match(text):
+    if MARKDOWN_HEADING.match(text):
         return True  # a page's heading kept in its text ("## Contact the team"), not a finding
     stripped = text.lstrip()
     before = chunk.text[: sentence.span[0]].rstrip()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answering.evidence import MARKDOWN_HEADING
 from assistant.answering.question_type import AnswerType, has_type
 from assistant.core.models import Passage
 
@@ -43,7 +44,6 @@ _CREDIT = re.compile(
 # the only lower-case words a byline has ("Ruth Lupton and Lorna Unwin, November 2018")
 _BYLINE_WORDS = frozenset({"and", "by", "of", "the", "for", "on", "behalf", "with", "at", "&"})
 MAX_BYLINE_WORDS = 15
-_IN_TEXT_HEADING = re.compile(r"^#{1,6}\s")
 # a section that credits people, anywhere in the document (council reports end with one)
 _CREDIT_HEADING = re.compile(
     r"\b(contact\s+officers?|report\s+authors?|authors?|prepared\s+by|written\s+by)\s*$",
@@ -79,7 +79,7 @@ def byline_items(question: str, passages: list[Passage]) -> list[tuple[Passage, 
         heading_next = False  # "## 7." split from its words: the next sentence is the heading
         for span in chunk.sentence_spans or [(0, len(chunk.text))]:
             text = chunk.text[span[0] : span[1]].strip()
-            marker = _IN_TEXT_HEADING.match(text)
+            marker = MARKDOWN_HEADING.match(text)
             if marker or heading_next:  # "## 7. Contact officer" left in the text
                 heading = text[marker.end() :] if marker else text
                 heading_next = bool(marker) and not re.search(r"[^\W\d]", heading)
