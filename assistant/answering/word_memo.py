@@ -40,13 +40,6 @@ def stem_words(words: frozenset[str]) -> frozenset[str]:
     return frozenset(_STEMMER.stemWords(list(words)))
 
 
-def share_present(words: set[str], text: str) -> float:
-    """Share of ``words`` present in ``text``'s content words (``text_match.overlap``)."""
-    if not words:
-        return 0.0
-    return len(words & text_words(text)) / len(words)
-
-
 def metadata_words(meta: DocumentMeta) -> str:
     """What a document says about itself outside its text: title, names, place, file, URL."""
     source = meta.source_path or ""
