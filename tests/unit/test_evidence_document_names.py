@@ -6,17 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answering.evidence import evidence_sentences
-from assistant.core.models import Chunk, DocumentMeta, Passage, RetrievalResult
-from assistant.core.sentences import split_sentences
+from assistant.core.models import DocumentMeta, Passage, RetrievalResult
+from tests.passages import make_passage
 
 
 def _passage(doc_id: str, text: str, organisation: str) -> Passage:
-    chunk = Chunk(
-        chunk_id=f"{doc_id}:c", doc_id=doc_id, ordinal=0, text=text, start=0, end=len(text),
-        sentence_spans=split_sentences(text),
-    )  # fmt: skip
     meta = DocumentMeta(doc_id=doc_id, title="Skills review", organisation=organisation)
-    return Passage(chunk=chunk, document=meta)
+    return make_passage(text, meta, f"{doc_id}:c")
 
 
 def test_the_answer_outranks_a_sentence_that_only_repeats_the_documents_name():

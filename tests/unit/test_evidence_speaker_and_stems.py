@@ -6,16 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answering.evidence import evidence_sentences
-from assistant.core.models import Chunk, DocumentMeta, Passage, RetrievalResult
-from assistant.core.sentences import split_sentences
+from assistant.core.models import DocumentMeta, Passage, RetrievalResult
+from tests.passages import make_passage
 
 
 def _passage(chunk_id: str, text: str, speaker: str | None = None) -> Passage:
-    chunk = Chunk(
-        chunk_id=chunk_id, doc_id="d1", ordinal=0, text=text, start=0, end=len(text),
-        sentence_spans=split_sentences(text), speaker=speaker,
-    )  # fmt: skip
-    return Passage(chunk=chunk, document=DocumentMeta(doc_id="d1", title="Review"))
+    return make_passage(text, DocumentMeta(doc_id="d1", title="Review"), chunk_id, speaker=speaker)
 
 
 def _texts(question: str, result: RetrievalResult) -> list[str]:

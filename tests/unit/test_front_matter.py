@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from assistant.answering.front_matter import asks_authorship, byline_items, is_byline
-from assistant.core.models import Chunk, DocumentMeta, Passage
-from assistant.core.sentences import split_sentences
+from assistant.core.models import DocumentMeta, Passage
+from tests.passages import make_passage
 
 META = DocumentMeta(doc_id="d1", title="Adult Learning in Northshire", organisation="Northshire")
 
 
 def _doc(*texts: str) -> list[Passage]:
-    passages = []
-    for ordinal, text in enumerate(texts):
-        chunk = Chunk(
-            chunk_id=f"d1:{ordinal}", doc_id="d1", ordinal=ordinal, text=text, start=0,
-            end=len(text), sentence_spans=split_sentences(text),
-        )  # fmt: skip
-        passages.append(Passage(chunk=chunk, document=META))
-    return passages
+    return [make_passage(text, META, ordinal=ordinal) for ordinal, text in enumerate(texts)]
 
 
 def _quoted(question: str, passages: list[Passage]) -> list[str]:

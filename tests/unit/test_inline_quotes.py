@@ -4,9 +4,9 @@ quote with that speaker; the answer names the speaker once, outside the quoted w
 from __future__ import annotations
 
 from assistant.answering.composition import render_sentence
-from assistant.core.models import Chunk, DocumentMeta, Passage
-from assistant.core.sentences import split_sentences
+from assistant.core.models import DocumentMeta, Passage
 from ingest.blocks import parse_blocks
+from tests.passages import make_passage
 
 TRAILING = (
     '"Most of the families we see have never been inside a library. They need a named person '
@@ -28,11 +28,8 @@ def test_a_line_that_names_no_role_stays_a_paragraph():
 
 
 def _quote(text: str, speaker: str) -> Passage:
-    chunk = Chunk(
-        chunk_id="d1:q", doc_id="d1", ordinal=0, text=text, start=0, end=len(text),
-        sentence_spans=split_sentences(text), kind="quote", speaker=speaker,
-    )  # fmt: skip
-    return Passage(chunk=chunk, document=DocumentMeta(doc_id="d1", title="Consultation"))
+    meta = DocumentMeta(doc_id="d1", title="Consultation")
+    return make_passage(text, meta, "d1:q", kind="quote", speaker=speaker)
 
 
 def test_the_answer_quotes_the_words_and_names_the_speaker_once():

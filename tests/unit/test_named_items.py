@@ -5,21 +5,17 @@ from __future__ import annotations
 
 from assistant.answering.named_items import item_sentences, named_item
 from assistant.answering.shaping import sequence_items
-from assistant.core.models import Chunk, DocumentMeta, Passage
-from assistant.core.sentences import split_sentences
+from assistant.core.models import DocumentMeta, Passage
+from tests.passages import make_passage
 
 META = DocumentMeta(doc_id="d1", title="Northshire skills plan", organisation="Northshire")
 
 
 def _doc(*chunks: tuple[str, list[str]]) -> list[Passage]:
-    passages = []
-    for ordinal, (text, section) in enumerate(chunks):
-        chunk = Chunk(
-            chunk_id=f"d1:{ordinal}", doc_id="d1", ordinal=ordinal, text=text, start=0,
-            end=len(text), sentence_spans=split_sentences(text), section_path=section,
-        )  # fmt: skip
-        passages.append(Passage(chunk=chunk, document=META))
-    return passages
+    return [
+        make_passage(text, META, ordinal=ordinal, section_path=section)
+        for ordinal, (text, section) in enumerate(chunks)
+    ]
 
 
 def test_the_question_names_an_item_by_kind_and_number_or_letter():

@@ -4,16 +4,13 @@ until it is "School Improvement: Demand: Medium"."""
 from __future__ import annotations
 
 from assistant.answering.composition import render_sentence
-from assistant.core.models import Chunk, DocumentMeta, Passage
-from assistant.core.sentences import split_sentences
+from assistant.core.models import DocumentMeta, Passage
+from tests.passages import make_passage
 
 
 def _table(text: str, section: list[str]) -> Passage:
-    chunk = Chunk(
-        chunk_id="d1:t", doc_id="d1", ordinal=0, text=text, start=0, end=len(text),
-        sentence_spans=split_sentences(text), kind="table", section_path=section,
-    )  # fmt: skip
-    return Passage(chunk=chunk, document=DocumentMeta(doc_id="d1", title="Options appraisal"))
+    meta = DocumentMeta(doc_id="d1", title="Options appraisal")
+    return make_passage(text, meta, "d1:t", kind="table", section_path=section)
 
 
 def test_a_lone_cell_carries_the_last_heading_of_its_section():
