@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answering.shaping import is_item, sequence_items
+from assistant.answering.shaping import is_item, numbered_items, opens_item
 from assistant.core.models import Passage
 
 # Kinds of numbered item a question may name ("recommendation" has its own lookup).
@@ -43,10 +43,8 @@ def item_sentences(
     FOLLOWING_SENTENCES sentences, stopping at the next item of the same kind), and its
     heading when the item is a section heading (then the sentences are the first under it).
     None when the document has no such item."""
-    for passage, span, heading in sequence_items(kind, passages):
-        label = (heading or passage.chunk.text[span[0] : span[1]]).casefold()
-        found = re.search(rf"{kind}\W*\s+(\w+)", label)
-        if not found or _WORD_NUMBERS.get(found.group(1), found.group(1)) != number:
+    for label, (passage, span, heading) in numbered_items(kind, passages).items():
+        if _WORD_NUMBERS.get(label, label) != number:
             continue
         chunk = passage.chunk
         spans = [tuple(s) for s in chunk.sentence_spans] or [(0, len(chunk.text))]
@@ -55,12 +53,12 @@ def item_sentences(
         else:
             start = next((i for i, s in enumerate(spans) if s[0] == span[0]), 0)
             last = next((i for i, s in enumerate(spans) if s[1] == span[1]), start)
-            taken = list(range(start, last + 1))  # with a short label's gloss (sequence_items)
+            taken = list(range(start, last + 1))  # with a short label's gloss (numbered_items)
         items = is_item(chunk.sentence(last + 1))
         limit = FOLLOWING_ITEMS if items else FOLLOWING_SENTENCES
         for index in range(last + 1, min(len(spans), last + 1 + limit)):
             text = chunk.sentence(index)
-            if re.match(rf"^\W*(\d[\d.]*\s+)?{kind}\b", text, re.IGNORECASE):
+            if opens_item(kind, text):
                 break  # the next item begins
             if items and not is_item(text):
                 break

@@ -29,6 +29,19 @@ def sequence_items(noun: str, passages: list[Passage]) -> list[tuple[Passage, tu
     """Items that open "<Noun> <number>" ("Phase 2: …"), as a sentence or as a section
     heading, first of each number, in document order: (passage, sentence span, heading or
     None). A heading item is cited to the first passage under it."""
+    return list(numbered_items(noun, passages).values())[:MAX_LIST_ITEMS]
+
+
+def opens_item(noun: str, text: str) -> bool:
+    """``text`` opens a "<Noun> <number>" item ("Phase 2: …", "3.1 Option A: …")."""
+    return bool(_sequence_pattern(noun).match(text))
+
+
+def numbered_items(
+    noun: str, passages: list[Passage]
+) -> dict[str, tuple[Passage, tuple, str | None]]:
+    """``sequence_items`` by their number or letter as written, casefolded ("2", "a", "ii",
+    "two"), every one of them."""
     pattern = _sequence_pattern(noun)
     found: dict[str, tuple[Passage, tuple, str | None]] = {}
     for passage in passages:
@@ -46,7 +59,7 @@ def sequence_items(noun: str, passages: list[Passage]) -> list[tuple[Passage, tu
                     _with_gloss(chunk, index, pattern),
                     None,
                 )
-    return list(found.values())[:MAX_LIST_ITEMS]
+    return found
 
 
 def _with_gloss(chunk, index: int, pattern: re.Pattern[str]) -> tuple[int, int]:
