@@ -55,6 +55,7 @@ def make_retriever(
         query_cache=LRUCache(settings.query_cache_size),
         sentence_scan_limit=settings.sentence_scan_limit,
         sentence_pool_k=settings.sentence_pool_k,
+        passage_scan_limit=settings.passage_scan_limit,
     )
 
 

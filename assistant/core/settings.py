@@ -102,6 +102,14 @@ class Settings(BaseSettings):
         "candidates, so up to 100 it costs what the top-5 query costs; 300 took 1 ms more at "
         "44k passages for the same SciFact nDCG@10 (docs/BENCHMARKS.md, Query latency).",
     )
+    passage_scan_limit: int = Field(
+        20000,
+        ge=0,
+        description="Up to this many passages the nearest passages are found by scoring every "
+        "passage vector held in memory (exact); above it by Chroma's approximate HNSW query, "
+        "which costs less from ~30k passages on (right after an encode: 8.6k passages 0.8 "
+        "against 1.9 ms, 44k 3.9 against 2.7 ms; docs/BENCHMARKS.md, Query latency). 0: Chroma.",
+    )
     rerank_k: int = Field(30, ge=1, le=1000, description="Fused candidates the reranker sees.")
     rrf_k: int = Field(60, ge=1)
     bm25_weight: float = Field(1.0, ge=0.0, description="BM25 list's weight in the fusion.")

@@ -60,6 +60,17 @@ class SentenceIndex:
         self._passage_matrix = passage_matrix
         if passage_matrix is not None:
             passage_matrix.flags.writeable = False
+        # row of ``passage_matrix`` -> its chunk id and its document as a small integer
+        # (``nearest_passages`` filters by document with integer comparisons)
+        self._passage_ids: list[str] = list(passages or ())
+        self._doc_codes: dict[str, int] = {}
+        self._passage_doc_codes = np.array(
+            [
+                self._doc_codes.setdefault(doc_id_of(i), len(self._doc_codes))
+                for i in self._passage_ids
+            ],
+            dtype=np.int64,
+        )
 
     @classmethod
     def from_registry(cls, registry) -> SentenceIndex:
@@ -108,6 +119,36 @@ class SentenceIndex:
 
     def __len__(self) -> int:
         return len(self.owners)
+
+    @property
+    def passage_count(self) -> int:
+        """Passages ``nearest_passages`` scans (0 for an index without passage vectors)."""
+        return len(self._passage_ids) if self._passage_matrix is not None else 0
+
+    def nearest_passages(
+        self, query: np.ndarray, k: int, doc_ids: set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``k`` passages whose passage vector has the highest cosine with ``query``
+        (vectors are unit length), optionally only of ``doc_ids``: every passage is scored, so
+        the list is exact, and up to ~20k passages this costs less than Chroma's approximate
+        HNSW query (SciFact, 8.6k passages, right after a question's encode: 0.8 against
+        1.9 ms; 44k passages: 3.9 against 2.7 ms). Equal scores keep the passages' order."""
+        if self._passage_matrix is None or not self._passage_ids or k <= 0:
+            return []
+        scores = self._passage_matrix @ query
+        if doc_ids is not None:
+            codes = [self._doc_codes[d] for d in doc_ids if d in self._doc_codes]
+            scores = np.where(np.isin(self._passage_doc_codes, codes), scores, -np.inf)
+        take = min(len(scores), k)
+        # the k-th best score; of the passages with it, the first ones (argpartition's choice
+        # among equal scores is arbitrary)
+        kth = scores[np.argpartition(-scores, take - 1)[take - 1]]
+        above = np.flatnonzero(scores > kth)
+        top = np.concatenate((above, np.flatnonzero(scores == kth)[: take - len(above)]))
+        top = top[np.lexsort((top, -scores[top]))]
+        return [
+            (self._passage_ids[row], float(scores[row])) for row in top if scores[row] > -np.inf
+        ]
 
     def sentences_of(self, chunk_id: str, width: int) -> np.ndarray:
         """The sentence-vector matrix of one passage of this generation (a view of its rows,

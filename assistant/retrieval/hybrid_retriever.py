@@ -63,6 +63,9 @@ class HybridRetriever(BaseRetriever):
     # ``sentence_pool_k`` nearest passages (Chroma's HNSW) are scored.
     sentence_scan_limit: int
     sentence_pool_k: int
+    # Up to this many passages the dense passage list is an exact scan of the passage vectors
+    # the sentence index holds (cheaper than Chroma's HNSW query there); above it, Chroma's.
+    passage_scan_limit: int
     # fused candidates parsed out of the registry once per index generation
     _passages: PassageCache = PrivateAttr(default_factory=PassageCache)
 
@@ -185,19 +188,26 @@ class HybridRetriever(BaseRetriever):
         allowed: set[str] | None,
         sentence_index: SentenceIndex | None = None,
     ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
-        """(Chroma's nearest passages, passages by their best sentence), ``fetch_k`` each.
+        """(the nearest passages, passages by their best sentence), ``fetch_k`` each.
 
         Up to ``sentence_scan_limit`` sentence vectors every one is scored; above it only the
-        sentences of the ``max(fetch_k, sentence_pool_k)`` nearest passages (one Chroma query,
-        whose head is the passage list). ``sentence_index``: the store's, when the caller
-        already has it."""
-        doc_list = sorted(allowed) if allowed is not None else None
+        sentences of the ``max(fetch_k, sentence_pool_k)`` nearest passages (one search,
+        whose head is the passage list). The nearest passages come from scanning every
+        passage vector up to ``passage_scan_limit`` passages, else from Chroma's index.
+        ``sentence_index``: the store's, when the caller already has it."""
         if sentence_index is None:
             sentence_index = self.store.sentence_index()
+        scan = 0 < sentence_index.passage_count <= self.passage_scan_limit
+
+        def nearest(count: int) -> list[tuple[str, float]]:
+            if scan:
+                return sentence_index.nearest_passages(query_vector, count, allowed)
+            doc_list = sorted(allowed) if allowed is not None else None
+            return self.store.vectors.query(query_vector, count, doc_list)
+
         if len(sentence_index) <= self.sentence_scan_limit:
-            dense = self.store.vectors.query(query_vector, fetch_k, doc_list)
-            return dense, sentence_index.search(query_vector, fetch_k, allowed)
-        pool = self.store.vectors.query(query_vector, max(fetch_k, self.sentence_pool_k), doc_list)
+            return nearest(fetch_k), sentence_index.search(query_vector, fetch_k, allowed)
+        pool = nearest(max(fetch_k, self.sentence_pool_k))
         within = [chunk_id for chunk_id, _ in pool]
         return pool[:fetch_k], sentence_index.search(query_vector, fetch_k, allowed, within)
 

@@ -33,6 +33,7 @@ _RETRIEVAL_SETTINGS = (
     "fetch_k",
     "sentence_scan_limit",
     "sentence_pool_k",
+    "passage_scan_limit",
     "rerank_k",
     "rrf_k",
     "bm25_weight",

@@ -89,6 +89,9 @@ def faults(tmp_path):
         settings = Settings(
             chroma_url=chroma.url,
             chroma_timeout=CHROMA_TIMEOUT,
+            # questions go to Chroma's query, as above the scan limit (below it they need no
+            # Chroma at all: tests/unit/test_index_unavailable.py)
+            passage_scan_limit=0,
             data_dir=tmp_path / "data",
             embedding_model="fake:64",
             corpus_dir=CORPUS,

@@ -22,7 +22,10 @@ DOWN = "The vector index (Chroma server at http://127.0.0.1:1) is unavailable: r
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    service = fake_corpus_service(tmp_path_factory.mktemp("unavailable") / "data")
+    """Passages found by Chroma's query, as above ``passage_scan_limit`` (below it questions
+    need no Chroma: see the last test)."""
+    folder = tmp_path_factory.mktemp("unavailable") / "data"
+    service = fake_corpus_service(folder, passage_scan_limit=0)
     yield service
     service.close()
 
@@ -101,3 +104,21 @@ def test_the_embedded_store_is_not_remote_and_never_times_out(tmp_path):
     assert not store.remote
     store.check_available()  # nothing to probe: always there
     assert store.count() == 0
+
+
+def test_below_the_scan_limit_questions_are_answered_while_chroma_is_down(service, monkeypatch):
+    """Up to ``passage_scan_limit`` passages the nearest passages are scanned from the vectors
+    the registry holds, so a question needs no Chroma; a write still does."""
+    scanning = service.retriever.model_copy(update={"passage_scan_limit": 10**6})
+    monkeypatch.setattr(service.asking, "retriever", scanning)
+
+    def unavailable(*args, **kwargs):
+        raise IndexUnavailable(DOWN, retry_after=3)
+
+    for name in ("query", "upsert", "delete", "count", "all_ids", "check_available"):
+        monkeypatch.setattr(service.store.vectors, name, unavailable)
+    client = client_for(service)
+    response = client.post("/api/v1/ask", json={"question": "Partners on apprenticeships?"})
+    assert response.status_code == 200, response.text[:300]
+    assert not response.json()["cached"] and response.json()["citations"]
+    assert_unavailable(client.delete("/api/v1/documents/birmingham-learning-city-survey"))

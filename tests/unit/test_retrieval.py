@@ -141,3 +141,26 @@ def test_a_large_index_scores_the_sentences_of_the_nearest_passages_only(fake_se
     pooled = pooled_service.retriever.retrieve(question, diversify=False)
     pooled_service.feedback.close()  # the store is fake_service's, closed by its fixture
     assert [p.chunk.chunk_id for p in pooled.passages] == [p.chunk.chunk_id for p in exact.passages]
+
+
+def test_the_passage_scan_finds_the_passages_chromas_index_finds(fake_service, corpus_copy):
+    """Scanning every passage vector (small indexes) and Chroma's HNSW query (large ones)
+    give the same dense list on the seed corpus, filtered or not."""
+    from assistant.application.service import AssistantService
+
+    fake_service.ingest_folder(corpus_copy)
+    retriever = fake_service.retriever
+    assert retriever.passage_scan_limit > 0
+    settings = fake_service.settings.model_copy(update={"passage_scan_limit": 0})
+    chroma_service = AssistantService(settings, store=fake_service.store)
+    index = fake_service.store.sentence_index()
+    assert index.passage_count == fake_service.store.registry.counts()[1]
+    one_document = {sorted(fake_service.store.document_metas())[0]}
+    for question in ("What did partners say about apprenticeships?", "cultural venues"):
+        vector = retriever._query_vector(question)
+        for allowed in (None, one_document):
+            scanned, _ = retriever.dense_rankings(vector, 20, allowed)
+            queried, _ = chroma_service.retriever.dense_rankings(vector, 20, allowed)
+            assert [i for i, _ in scanned] == [i for i, _ in queried]
+            assert np.allclose([s for _, s in scanned], [s for _, s in queried], atol=1e-5)
+    chroma_service.feedback.close()  # the store is fake_service's, closed by its fixture

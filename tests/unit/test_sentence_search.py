@@ -44,3 +44,47 @@ def test_a_filter_no_sentence_passes_finds_nothing():
     index = SentenceIndex(np.eye(3, dtype=np.float32), ["a:h:0", "a:h:0", "b:h:1"], 1)
     assert index.search(np.ones(3, dtype=np.float32), 2, {"c"}) == []
     assert index.search(np.ones(3, dtype=np.float32), 2, {"b"}) == [("b:h:1", 1.0)]
+
+
+def _passage_index(rng, count: int, ties: bool) -> SentenceIndex:
+    """An index over ``count`` passages of five documents, one sentence each."""
+    ids = [f"d{number % 5}:h:{number:04d}" for number in range(count)]
+    vectors = rng.standard_normal((count, 6)).astype(np.float32)
+    if ties:  # whole numbers and repeated rows: many equal scores
+        vectors = np.round(vectors).astype(np.float32)
+        vectors[rng.integers(0, count, count // 2)] = vectors[0]
+    chunks = {chunk_id: ("{}", row) for row, chunk_id in enumerate(ids)}
+    return SentenceIndex(vectors.copy(), list(ids), 1, chunks, vectors)
+
+
+def test_nearest_passages_is_the_exact_ranking_by_passage_vector_ties_in_passage_order():
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        count = int(rng.integers(1, 60))
+        index = _passage_index(rng, count, ties=bool(trial % 2))
+        query = np.round(rng.standard_normal(6)).astype(np.float32)
+        k = int(rng.integers(1, 70))
+        doc_ids = None if trial % 3 else {f"d{int(rng.integers(0, 5))}", "d9"}
+        scores = index._passage_matrix @ query
+        expected = sorted(
+            (
+                (chunk_id, float(scores[row]))
+                for row, chunk_id in enumerate(index.owners)
+                if doc_ids is None or doc_id_of(chunk_id) in doc_ids
+            ),
+            key=lambda pair: -pair[1],  # stable: equal scores keep the passages' order
+        )[:k]
+        assert index.nearest_passages(query, k, doc_ids) == expected
+    assert index.passage_count == count
+
+
+def test_nearest_passages_of_an_index_without_passage_vectors_is_empty():
+    index = SentenceIndex(np.eye(3, dtype=np.float32), ["a:h:0", "a:h:0", "b:h:1"], 1)
+    assert index.passage_count == 0
+    assert index.nearest_passages(np.ones(3, dtype=np.float32), 2) == []
+    assert (
+        _passage_index(np.random.default_rng(1), 4, False).nearest_passages(
+            np.ones(6, dtype=np.float32), 3, {"d7"}
+        )
+        == []
+    )
