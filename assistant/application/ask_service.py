@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
+import numpy as np
+
 from assistant.answering.extractive_answerer import ExtractiveAnswerer
 from assistant.answering.followup import rewrite_follow_up
 from assistant.answering.front_matter import asks_authorship
@@ -28,8 +30,9 @@ from assistant.core.models import Answer, Passage, RetrievalResult, Turn
 from assistant.core.settings import Settings
 from assistant.core.text_match import content_words
 from assistant.index.index_store import IndexStore
-from assistant.retrieval.hybrid_retriever import HybridRetriever
+from assistant.retrieval.hybrid_retriever import HybridRetriever, KeywordSearch
 from assistant.retrieval.place_scope import scope_of
+from assistant.retrieval.side_task import SIDE_TASKS
 
 COMPARE_SENTENCES = 2  # a comparison gives each place a short paragraph
 EMPTY_INDEX_ANSWER = (
@@ -137,15 +140,25 @@ class AskService:
             # ranked by the previous one, so it must not be kept under the new generation.
             key = None
         standalone = self.standalone_question(question, history)
-        scope = self._scope(standalone, filters)
-        shaped = self._shaped_answer(question, standalone, scope, filters, top_k)
+        vector, keyword = None, None
+        if self._reads_structure(standalone):  # answered without a vector, most likely
+            scope = self._scope(standalone, filters)
+        else:
+            # The scope and the BM25 search need no vector: the helper thread runs them while
+            # ONNX Runtime encodes the question (it releases the GIL).
+            plan = SIDE_TASKS.start(lambda: self._plan(standalone, filters, top_k))
+            vector = self.retriever.query_vector(standalone)
+            scope, keyword = plan.result()
+        shaped = self._shaped_answer(question, standalone, scope, filters, top_k, vector)
         if shaped is not None:  # a comparison, or a document's recommendations
             result = None
             answer_started = time.perf_counter()
             answer = shaped
             yield from paragraph_pieces(answer.answer)
         else:
-            result = self.retriever.retrieve(standalone, scope.narrow(filters), top_k)
+            result = self.retriever.retrieve(
+                standalone, scope.narrow(filters), top_k, query_vector=vector, keyword=keyword
+            )
             answer_started = time.perf_counter()
             answer = None
             for item in self.answer_items(question, standalone, result, history, scope):
@@ -194,6 +207,24 @@ class AskService:
         unheld = unheld_places(standalone, metas, compare=shape(standalone) is Shape.COMPARE)
         return QuestionScope(scope_of(standalone, metas), metas, unheld)
 
+    def _plan(
+        self, standalone: str, filters: SearchFilters | None, top_k: int | None
+    ) -> tuple[QuestionScope, KeywordSearch | None]:
+        """The question's scope and, unless it compares places (one retrieval per place),
+        the BM25 part of its retrieval within that scope."""
+        scope = self._scope(standalone, filters)
+        if _compares(scope):
+            return scope, None
+        return scope, self.retriever.prepare(standalone, scope.narrow(filters))
+
+    @staticmethod
+    def _reads_structure(standalone: str) -> bool:
+        """Asked of a document's structure (its byline, its recommendations), answered from
+        its passages in order without a retrieval."""
+        return asks_authorship(standalone) or (
+            shape(standalone) is Shape.LIST and "recommendation" in standalone.casefold()
+        )
+
     def _shaped_answer(
         self,
         question: str,
@@ -201,15 +232,16 @@ class AskService:
         scope: QuestionScope,
         filters: SearchFilters | None,
         top_k: int | None,
+        vector: np.ndarray | None = None,
     ) -> Answer | None:
         """Questions answered by structure rather than by one retrieval: "compare X and Y"
-        (one answer per place) and "what are the recommendations of X" (X's own list)."""
-        form = shape(standalone)
+        (one answer per place) and "what are the recommendations of X" (X's own list).
+        ``vector``: the question's, when already encoded."""
         if scope.unheld:
             return None  # answered (abstained) in answer_items, with the closest passages
-        if len(scope.places.names) >= 2:  # "compare X and Y", "how have X and Y …"
+        if _compares(scope):  # "compare X and Y", "how have X and Y …"
             parts = []
-            vector = None  # the question is encoded once, not once per place
+            # the question is encoded once, not once per place
             for name in scope.places.names:
                 narrowed = scope.narrow(filters, scope.places.documents[name])
                 result = self.retriever.retrieve(standalone, narrowed, top_k, query_vector=vector)
@@ -220,7 +252,7 @@ class AskService:
             answer := self.structure.byline(question, standalone, scope, filters)
         ):
             return answer
-        if form is Shape.LIST and "recommendation" in standalone.casefold():
+        if shape(standalone) is Shape.LIST and "recommendation" in standalone.casefold():
             return self.structure.recommendations(question, standalone, scope, filters)
         return None
 
@@ -299,6 +331,11 @@ class AskService:
     ) -> list[Passage]:
         query = self.check_request(query, None, filters)
         return self.retriever.retrieve(query, filters, k).passages
+
+
+def _compares(scope: QuestionScope) -> bool:
+    """The question names two or more places the documents are about (and none they are not)."""
+    return not scope.unheld and len(scope.places.names) >= 2
 
 
 def paragraph_pieces(text: str) -> Iterator[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -27,7 +28,7 @@ from assistant.index.sentence_index import SentenceIndex
 from assistant.retrieval.diversity import mmr_select
 from assistant.retrieval.fusion import reciprocal_rank_fusion
 from assistant.retrieval.passage_cache import PassageCache
-from assistant.retrieval.side_task import SideRunner
+from assistant.retrieval.side_task import SIDE_TASKS
 
 _RECOMMENDATION_NUMBER = re.compile(
     r"\brecommendation\s+(?:no\.?\s*)?(\d{1,2}|[A-H])\b", re.IGNORECASE
@@ -36,7 +37,17 @@ NAMED_RECOMMENDATION_WEIGHT = 2.0
 # A candidate not parsed yet: only its id and document (any other field raises AttributeError).
 # Copied per candidate (~2 us; ``model_construct`` itself takes ~250 us).
 _UNPARSED = Chunk.model_construct(chunk_id="", doc_id="")
-SIDE_TASKS = SideRunner()  # one helper thread for every retriever in the process
+
+
+@dataclass(frozen=True)
+class KeywordSearch:
+    """What a question's retrieval needs before its vector: the documents its filters allow
+    and its BM25 hits (None when the mode uses no BM25 or nothing is allowed)."""
+
+    question: str
+    fetch_k: int
+    allowed: set[str] | None
+    hits: list[tuple[str, float]] | None
 
 
 class HybridRetriever(BaseRetriever):
@@ -78,12 +89,14 @@ class HybridRetriever(BaseRetriever):
         depth: int | None = None,
         diversify: bool | None = None,
         query_vector: np.ndarray | None = None,
+        keyword: KeywordSearch | None = None,
     ) -> RetrievalResult:
         """Passages for ``question``. ``depth`` widens every candidate list (benchmarks rank
         100+ passages); ``diversify`` overrides the MMR setting. Neither mutates the retriever,
         so one instance serves concurrent requests. ``query_vector``: ``question``'s vector
         when the caller already has it (a comparison retrieves once per place, for one
-        question)."""
+        question); ``keyword``: ``prepare``'s result for the same question, filters and depth,
+        when the caller ran it beside the question's encoding itself."""
         k = k or self.k
         fetch_k = max(self.fetch_k, depth or 0)
         rerank_k = max(self.rerank_k, depth or 0)
@@ -91,15 +104,15 @@ class HybridRetriever(BaseRetriever):
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         registry = self.store.registry
-        allowed = self._allowed_documents(filters)
+        if keyword is not None and (keyword.question, keyword.fetch_k) != (question, fetch_k):
+            raise ValueError("keyword was prepared for another question or depth")
+        allowed = self._allowed_documents(filters) if keyword is None else keyword.allowed
         keyword_task = None
-        if self.mode in ("hybrid", "bm25") and allowed != set():
+        if keyword is None and self._uses_bm25(allowed):
             # BM25 needs no vector: the side thread runs it while ONNX encodes (GIL released)
-            keyword_task = SIDE_TASKS.start(
-                lambda: self.store.keyword_index().search(question, fetch_k, allowed)
-            )
+            keyword_task = SIDE_TASKS.start(lambda: self._bm25(question, fetch_k, allowed))
         if query_vector is None:
-            query_vector = self._query_vector(question)
+            query_vector = self.query_vector(question)
         timings["embed_ms"] = _ms_since(clock)
 
         clock = time.perf_counter()
@@ -119,10 +132,13 @@ class HybridRetriever(BaseRetriever):
         timings["dense_ms"] = _ms_since(clock)
         clock = time.perf_counter()
         keyword_scores: dict[str, float] = {}
-        if keyword_task is not None:  # bm25_ms: what is left of it once the vector is used
-            keyword = keyword_task.result()
-            keyword_scores = dict(keyword)
-            rankings.append([chunk_id for chunk_id, _ in keyword])
+        # bm25_ms: what is left of BM25 once the vector is used
+        hits = keyword.hits if keyword is not None else None
+        if keyword_task is not None:
+            hits = keyword_task.result()
+        if hits is not None:
+            keyword_scores = dict(hits)
+            rankings.append([chunk_id for chunk_id, _ in hits])
             weights.append(self.bm25_weight if self.mode == "hybrid" else 1.0)
         timings["bm25_ms"] = _ms_since(clock)
         named: list[str] = []
@@ -211,7 +227,26 @@ class HybridRetriever(BaseRetriever):
         within = [chunk_id for chunk_id, _ in pool]
         return pool[:fetch_k], sentence_index.search(query_vector, fetch_k, allowed, within)
 
-    def _query_vector(self, question: str) -> np.ndarray:
+    def prepare(
+        self, question: str, filters: SearchFilters | None = None, depth: int | None = None
+    ) -> KeywordSearch:
+        """The part of ``retrieve`` that needs no vector (run beside the question's encoding,
+        whose ONNX call releases the GIL)."""
+        fetch_k = max(self.fetch_k, depth or 0)
+        allowed = self._allowed_documents(filters)
+        return KeywordSearch(question, fetch_k, allowed, self._bm25(question, fetch_k, allowed))
+
+    def _bm25(
+        self, question: str, fetch_k: int, allowed: set[str] | None
+    ) -> list[tuple[str, float]] | None:
+        if not self._uses_bm25(allowed):
+            return None
+        return self.store.keyword_index().search(question, fetch_k, allowed)
+
+    def _uses_bm25(self, allowed: set[str] | None) -> bool:
+        return self.mode in ("hybrid", "bm25") and allowed != set()
+
+    def query_vector(self, question: str) -> np.ndarray:
         """The question's vector, from the cache when the same text was asked before."""
         cache = self.query_cache
         vector = cache.get(question) if cache is not None else None

@@ -68,3 +68,6 @@ class SideRunner:
     def _serve(self) -> None:
         while True:
             self._tasks.get().run()
+
+
+SIDE_TASKS = SideRunner()  # one helper thread for the whole process

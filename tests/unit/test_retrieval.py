@@ -157,10 +157,55 @@ def test_the_passage_scan_finds_the_passages_chromas_index_finds(fake_service, c
     assert index.passage_count == fake_service.store.registry.counts()[1]
     one_document = {sorted(fake_service.store.document_metas())[0]}
     for question in ("What did partners say about apprenticeships?", "cultural venues"):
-        vector = retriever._query_vector(question)
+        vector = retriever.query_vector(question)
         for allowed in (None, one_document):
             scanned, _ = retriever.dense_rankings(vector, 20, allowed)
             queried, _ = chroma_service.retriever.dense_rankings(vector, 20, allowed)
             assert [i for i, _ in scanned] == [i for i, _ in queried]
             assert np.allclose([s for _, s in scanned], [s for _, s in queried], atol=1e-5)
     chroma_service.feedback.close()  # the store is fake_service's, closed by its fixture
+
+
+def test_a_prepared_keyword_search_retrieves_what_retrieve_finds_alone(fake_service, corpus_copy):
+    fake_service.ingest_folder(corpus_copy)
+    retriever = fake_service.retriever
+    one_document = SearchFilters(doc_ids=["kirklees-learning-strategy-scrutiny"])
+    for question in ("What did partners say about apprenticeships?", "cultural venues"):
+        for filters in (None, one_document):
+            alone = retriever.retrieve(question, filters)
+            keyword = retriever.prepare(question, filters)
+            assert keyword.hits and (filters is None) == (keyword.allowed is None)
+            prepared = retriever.retrieve(question, filters, keyword=keyword)
+            assert [(p.chunk.chunk_id, p.scores) for p in prepared.passages] == [
+                (p.chunk.chunk_id, p.scores) for p in alone.passages
+            ]
+    with pytest.raises(ValueError, match="another question"):
+        retriever.retrieve("skills", keyword=retriever.prepare("apprenticeships"))
+
+
+def test_an_ask_encodes_once_and_runs_each_bm25_search_once(fake_service, corpus_copy, monkeypatch):
+    """The scope and BM25 run beside the encoding, not again after it; a question read off a
+    document's structure (its byline) is not encoded at all; a comparison is encoded once and
+    searched once per place."""
+    from assistant.index.keyword_index import KeywordIndex
+    from assistant.retrieval.hybrid_retriever import HybridRetriever
+
+    fake_service.ingest_folder(corpus_copy)
+    calls: list[str] = []
+    encode, search = HybridRetriever.query_vector, KeywordIndex.search
+    monkeypatch.setattr(
+        HybridRetriever, "query_vector", lambda self, q: calls.append("encode") or encode(self, q)
+    )
+    monkeypatch.setattr(
+        KeywordIndex, "search", lambda self, *a: calls.append("bm25") or search(self, *a)
+    )
+    expected = {
+        "What did partners say about apprenticeships?": ["encode", "bm25"],
+        "Who wrote the Kirklees scrutiny report?": [],
+        "Compare Kirklees and Birmingham on skills": ["encode", "bm25", "bm25"],
+    }
+    for question, wanted in expected.items():
+        calls.clear()
+        answer = fake_service.ask(question)
+        assert sorted(calls) == sorted(wanted), question
+        assert answer.citations, question
