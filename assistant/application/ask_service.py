@@ -147,7 +147,7 @@ class AskService:
             # The scope and the BM25 search need no vector: the helper thread runs them while
             # ONNX Runtime encodes the question (it releases the GIL).
             plan = SIDE_TASKS.start(lambda: self._plan(standalone, filters, top_k))
-            vector = self.retriever.query_vector(standalone)
+            vector = self.retriever.query_vector(standalone, beside=plan)
             scope, keyword = plan.result()
         shaped = self._shaped_answer(question, standalone, scope, filters, top_k, vector)
         if shaped is not None:  # a comparison, or a document's recommendations

@@ -21,7 +21,7 @@ from assistant.application.question_scope import QuestionScope
 from assistant.core.filters import SearchFilters
 from assistant.core.models import Answer, DocumentMeta, Passage, RetrievalResult
 from assistant.index.index_store import IndexStore
-from assistant.retrieval.hybrid_retriever import mentioned_documents
+from assistant.retrieval.named_recommendations import mentioned_documents
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -193,7 +194,9 @@ class SentenceTransformerEmbeddings(Embeddings):
                 return self._load_bulk("onnx")
             return None
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def encode_query(
+        self, text: str, before_forward: Callable[[], None] | None = None
+    ) -> np.ndarray:
         """One question's vector. Concurrent callers are batched into one model call.
 
         The model can only run one batch at a time on a small CPU; encoding 20 questions
@@ -203,6 +206,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         thread and waking the caller again took as long as the encode itself on the loaded
         2-core machine (10 ms against 5 ms, docs/BENCHMARKS.md, Query latency). When a batch
         ends, the first queued caller runs the next one, for everyone queued behind it.
+
+        ``before_forward`` is called once this thread stops needing the GIL: just before the
+        model's forward pass, or before waiting for another caller's batch.
         """
         item = _PendingQuestion(text)
         with self._pending_lock:
@@ -210,19 +216,22 @@ class SentenceTransformerEmbeddings(Embeddings):
             lead = not self._encoding
             self._encoding = True
         if not lead:
+            if before_forward is not None:
+                before_forward()
             item.done.wait()
             if not item.lead:
                 return item.result()
-        self._run_question_batch()
+            before_forward = None
+        self._run_question_batch(before_forward)
         return item.result()
 
-    def _run_question_batch(self) -> None:
+    def _run_question_batch(self, before_forward: Callable[[], None] | None = None) -> None:
         """Encode the queued questions (the caller's own first), then pass the turn on."""
         with self._pending_lock:
             batch = self._pending[:MAX_QUERY_BATCH]
             del self._pending[:MAX_QUERY_BATCH]
         try:
-            vectors = self.encode_queries([item.text for item in batch])
+            vectors = self.encode_queries([item.text for item in batch], before_forward)
         except Exception as exc:  # hand the error to every waiting caller
             for item in batch:
                 item.error = exc
@@ -239,11 +248,15 @@ class SentenceTransformerEmbeddings(Embeddings):
             for item in batch:
                 item.done.set()
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
+    def encode_queries(
+        self, texts: list[str], before_forward: Callable[[], None] | None = None
+    ) -> np.ndarray:
         """Vectors for a few short texts: ONNX Runtime when available (no lock needed: a
         session runs concurrently with an ingest's PyTorch batches), else ``encode``."""
         if self._onnx is not None and texts:
-            return self._onnx.encode(texts)
+            return self._onnx.encode(texts, before_forward)
+        if before_forward is not None:
+            before_forward()
         return self.encode(texts)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -306,9 +319,15 @@ def encode_texts(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
     return matrix / np.where(norms == 0, 1.0, norms)
 
 
-def encode_query(embeddings: Embeddings, text: str) -> np.ndarray:
+def encode_query(
+    embeddings: Embeddings, text: str, before_forward: Callable[[], None] | None = None
+) -> np.ndarray:
+    """One question's unit vector; ``before_forward`` as for ``encode_query`` above (any other
+    ``Embeddings``: called first)."""
     if isinstance(embeddings, SentenceTransformerEmbeddings):
-        return embeddings.encode_query(text)
+        return embeddings.encode_query(text, before_forward)
+    if before_forward is not None:
+        before_forward()
     vector = np.asarray(embeddings.embed_query(text), dtype=np.float32)
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm else vector

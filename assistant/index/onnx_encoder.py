@@ -22,6 +22,7 @@ import hashlib
 import io
 import os
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -98,12 +99,17 @@ class BucketedEncoder:
     def forward(self, inputs: dict[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors (float32) for ``texts``, in their order."""
+    def encode(
+        self, texts: list[str], before_forward: Callable[[], None] | None = None
+    ) -> np.ndarray:
+        """Unit vectors (float32) for ``texts``, in their order. ``before_forward`` is called
+        once, just before the first forward pass (which releases the GIL): from then on
+        another thread can run Python without delaying this encode."""
         features = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
         ids = features["input_ids"]
         out: np.ndarray | None = None
         batches = length_buckets([len(row) for row in ids], self.batch_tokens, self.max_batch)
+        pending = [before_forward] if before_forward is not None else []
 
         def run(batch: list[int]) -> tuple[list[int], np.ndarray]:
             width = max(len(ids[i]) for i in batch)
@@ -113,9 +119,13 @@ class BucketedEncoder:
                 for name in features:
                     arrays[name][row, : len(ids[i])] = features[name][i]
             inputs = {name: arrays[name] for name in self.input_names}
+            while pending:
+                pending.pop()()
             return batch, mean_pool(self.forward(inputs), arrays["attention_mask"])
 
         if self.workers > 1 and len(batches) > 1:
+            while pending:  # batches run side by side: before any of them
+                pending.pop()()
             with ThreadPoolExecutor(self.workers, thread_name_prefix="encode") as pool:
                 results = list(pool.map(run, batches))
         else:
@@ -183,14 +193,16 @@ class Bf16Encoder(BucketedEncoder):
         self.torch = torch
         self.check_against(model)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(
+        self, texts: list[str], before_forward: Callable[[], None] | None = None
+    ) -> np.ndarray:
         if self.workers == 1:
-            return super().encode(texts)
+            return super().encode(texts, before_forward)
         # one PyTorch thread per concurrent batch (not ``workers`` x all cores)
         threads = self.torch.get_num_threads()
         self.torch.set_num_threads(1)
         try:
-            return super().encode(texts)
+            return super().encode(texts, before_forward)
         finally:
             self.torch.set_num_threads(threads)
 

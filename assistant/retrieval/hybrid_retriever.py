@@ -7,7 +7,6 @@ whose metadata carries the same fields.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -20,20 +19,20 @@ from pydantic import ConfigDict, PrivateAttr
 
 from assistant.core.chunk_ids import doc_id_of
 from assistant.core.filters import SearchFilters
-from assistant.core.models import Chunk, DocumentMeta, Passage, RetrievalResult
-from assistant.core.text_match import content_words
+from assistant.core.models import Chunk, Passage, RetrievalResult
 from assistant.index.embeddings import encode_query
 from assistant.index.index_store import IndexStore
 from assistant.index.sentence_index import SentenceIndex
 from assistant.retrieval.diversity import mmr_select
 from assistant.retrieval.fusion import reciprocal_rank_fusion
-from assistant.retrieval.passage_cache import PassageCache
-from assistant.retrieval.side_task import SIDE_TASKS
-
-_RECOMMENDATION_NUMBER = re.compile(
-    r"\brecommendation\s+(?:no\.?\s*)?(\d{1,2}|[A-H])\b", re.IGNORECASE
+from assistant.retrieval.named_recommendations import (
+    NAMED_RECOMMENDATION_WEIGHT,
+    named_recommendations,
+    pin_named,
 )
-NAMED_RECOMMENDATION_WEIGHT = 2.0
+from assistant.retrieval.passage_cache import PassageCache
+from assistant.retrieval.side_task import SIDE_TASKS, SideTask
+
 # A candidate not parsed yet: only its id and document (any other field raises AttributeError).
 # Copied per candidate (~2 us; ``model_construct`` itself takes ~250 us).
 _UNPARSED = Chunk.model_construct(chunk_id="", doc_id="")
@@ -112,7 +111,9 @@ class HybridRetriever(BaseRetriever):
             # BM25 needs no vector: the side thread runs it while ONNX encodes (GIL released)
             keyword_task = SIDE_TASKS.start(lambda: self._bm25(question, fetch_k, allowed))
         if query_vector is None:
-            query_vector = self.query_vector(question)
+            query_vector = self.query_vector(question, keyword_task)
+        elif keyword_task is not None:
+            keyword_task.release()
         timings["embed_ms"] = _ms_since(clock)
 
         clock = time.perf_counter()
@@ -143,7 +144,7 @@ class HybridRetriever(BaseRetriever):
         timings["bm25_ms"] = _ms_since(clock)
         named: list[str] = []
         if self.mode == "hybrid":
-            named = self._named_recommendations(question, allowed)
+            named = named_recommendations(question, allowed, self.store)
             if named:
                 rankings.append(named)
                 weights.append(NAMED_RECOMMENDATION_WEIGHT)
@@ -187,7 +188,7 @@ class HybridRetriever(BaseRetriever):
         if diversify:
             passage_vectors = {cid: row[1] for cid, row in loaded.items()}
             ranked = mmr_select(ranked, passage_vectors, k, self.mmr_lambda)
-        ranked, named_ids = _pin_named(ranked, candidates, named)
+        ranked, named_ids = pin_named(ranked, candidates, named)
         ranked = ranked[:k]
         for passage in ranked:
             row = loaded[passage.chunk.chunk_id]
@@ -246,35 +247,27 @@ class HybridRetriever(BaseRetriever):
     def _uses_bm25(self, allowed: set[str] | None) -> bool:
         return self.mode in ("hybrid", "bm25") and allowed != set()
 
-    def query_vector(self, question: str) -> np.ndarray:
-        """The question's vector, from the cache when the same text was asked before."""
+    def query_vector(self, question: str, beside: SideTask | None = None) -> np.ndarray:
+        """The question's vector, from the cache when the same text was asked before.
+        ``beside``: a side task to release once the encode no longer needs the GIL."""
         cache = self.query_cache
         vector = cache.get(question) if cache is not None else None
-        if vector is None:
-            vector = encode_query(self.embeddings, question)
-            vector.flags.writeable = False  # shared between requests through the cache
-            if cache is not None:
-                cache.put(question, vector)
+        release = beside.release if beside is not None else None
+        try:
+            if vector is None:
+                vector = encode_query(self.embeddings, question, release)
+                vector.flags.writeable = False  # shared between requests through the cache
+                if cache is not None:
+                    cache.put(question, vector)
+        finally:
+            if release is not None:  # a cached vector, or a failed encode
+                release()
         return vector
 
     def rank_all(self, question: str, depth: int) -> list[str]:
         """Chunk ids in final order to ``depth`` without diversity (for retrieval benchmarks)."""
         result = self.retrieve(question, None, depth, depth=depth, diversify=False)
         return [p.chunk.chunk_id for p in result.passages]
-
-    def _named_recommendations(self, question: str, allowed: set[str] | None) -> list[str]:
-        """'What is recommendation 3 …?' names its passage exactly: look it up, don't guess.
-
-        Several documents number their recommendations; when the question names one of them
-        ("… of the mid-term review"), only that document's is meant."""
-        match = _RECOMMENDATION_NUMBER.search(question)
-        if not match:
-            return []
-        ids = self.store.registry.recommendation_chunk_ids(match.group(1).upper())
-        ids = [i for i in ids if allowed is None or doc_id_of(i) in allowed]
-        named_docs = mentioned_documents(question, self.store.document_metas())
-        narrowed = [i for i in ids if doc_id_of(i) in named_docs]
-        return narrowed or ids
 
     def _allowed_documents(self, filters: SearchFilters | None) -> set[str] | None:
         if filters is None or filters.is_empty():
@@ -288,35 +281,6 @@ class HybridRetriever(BaseRetriever):
         filters = kwargs.get("filters")
         result = self.retrieve(query, filters, kwargs.get("k"))
         return [passage_to_document(p) for p in result.passages]
-
-
-def mentioned_documents(question: str, metas: dict[str, DocumentMeta]) -> set[str]:
-    """Documents the question names by a word of their name or title that no other indexed
-    document's name or title has ("mid-term review", "feasibility study", "Kirklees")."""
-    names = {
-        doc_id: content_words(f"{meta.short_name or ''} {meta.title}")
-        for doc_id, meta in metas.items()
-    }
-    counts: dict[str, int] = {}
-    for words in names.values():
-        for word in words:
-            counts[word] = counts.get(word, 0) + 1
-    asked = content_words(question)
-    return {doc_id for doc_id, words in names.items() if any(counts[w] == 1 for w in words & asked)}
-
-
-def _pin_named(
-    ranked: list[Passage], candidates: list[Passage], named: list[str]
-) -> tuple[list[Passage], frozenset[str]]:
-    """The passages a question names by number go first, whatever the reranker thought (a
-    recommendation's wording rarely resembles "what is recommendation 3 about?"); their ids
-    are returned so the answerer quotes them."""
-    if not named:
-        return ranked, frozenset()
-    by_id = {p.chunk.chunk_id: p for p in candidates}
-    pinned = [by_id[i] for i in named if i in by_id]
-    pinned_ids = frozenset(p.chunk.chunk_id for p in pinned)
-    return pinned + [p for p in ranked if p.chunk.chunk_id not in pinned_ids], pinned_ids
 
 
 def passage_to_document(passage: Passage) -> Document:

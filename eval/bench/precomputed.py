@@ -40,8 +40,8 @@ class PrecomputedEncoder(SentenceTransformerEmbeddings):
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([self.vectors[t] for t in texts]).astype(np.float32)
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self.inner.encode_queries(texts)
+    def encode_queries(self, texts: list[str], before_forward=None) -> np.ndarray:
+        return self.inner.encode_queries(texts, before_forward)
 
 
 def precompute(embeddings, texts: list[str], label: str, batch: int = 4096) -> dict:

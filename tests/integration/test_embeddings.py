@@ -49,6 +49,26 @@ def test_questions_go_through_onnx_runtime_with_the_models_own_vectors(real_embe
 
 
 @pytest.mark.integration
+def test_a_question_encode_says_once_when_it_stops_needing_the_gil(real_embeddings, monkeypatch):
+    """``before_forward`` (a side task's release) comes after tokenising, right before ONNX
+    Runtime's forward pass, once; the vector is the same as without it."""
+    order: list[str] = []
+    session = real_embeddings._onnx.session
+    run = session.run
+
+    class Recording:
+        def run(self, *args, **kwargs):
+            order.append("forward")
+            return run(*args, **kwargs)
+
+    monkeypatch.setattr(real_embeddings._onnx, "session", Recording())
+    vector = real_embeddings.encode_query("What about skills?", lambda: order.append("released"))
+    assert order == ["released", "forward"]
+    monkeypatch.setattr(real_embeddings._onnx, "session", session)
+    assert np.allclose(vector, real_embeddings.encode_query("What about skills?"))
+
+
+@pytest.mark.integration
 def test_the_exported_graph_is_cached_and_reused(tmp_path, monkeypatch):
     import torch
 

@@ -152,7 +152,7 @@ def test_a_name_the_documents_never_mention_is_named_when_abstaining(fake_servic
 
 def test_documents_are_mentioned_by_words_only_their_names_have():
     from assistant.core.models import DocumentMeta
-    from assistant.retrieval.hybrid_retriever import mentioned_documents
+    from assistant.retrieval.named_recommendations import mentioned_documents
 
     metas = {
         "review": DocumentMeta(doc_id="review", title="Mid-Term Review", short_name="City review"),

@@ -30,7 +30,9 @@ class _Encoder(SentenceTransformerEmbeddings):
         self.delay = delay
         self.fail = fail
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
+    def encode_queries(self, texts: list[str], before_forward=None) -> np.ndarray:
+        if before_forward is not None:
+            before_forward()
         self.batches.append(list(texts))
         self.threads.append(threading.current_thread().name)
         time.sleep(self.delay)
@@ -144,6 +146,52 @@ def test_a_side_task_on_the_helper_hands_back_its_value_and_its_error():
 
     with pytest.raises(ValueError, match="index gone"):
         runner.start(broken).result()
+
+
+def test_the_helper_starts_a_task_once_it_is_released_and_not_before():
+    runner = SideRunner()
+    threads: list[str] = []
+    task = runner.start(lambda: threads.append(threading.current_thread().name) or "bm25")
+    time.sleep(0.02)  # well under RELEASE_TIMEOUT: the helper is waiting for the release
+    assert threads == []
+    task.release()
+    deadline = time.monotonic() + 2
+    while not threads and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert threads == ["side-task"] and task.result() == "bm25"
+
+
+def test_an_unreleased_task_does_not_hold_up_the_ones_behind_it(monkeypatch):
+    monkeypatch.setattr("assistant.retrieval.side_task.RELEASE_TIMEOUT", 0.01)
+    runner = SideRunner()
+    runner.start(lambda: "abandoned")  # its caller failed before releasing it
+    behind = runner.start(lambda: threading.current_thread().name)
+    behind.release()
+    deadline = time.monotonic() + 2
+    while not behind._done.is_set() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert behind.result() == "side-task"
+
+
+def test_before_forward_is_called_once_before_the_batch_runs_or_the_caller_waits():
+    encoder = _Encoder(delay=0.2)
+    order: list[str] = []
+    first = threading.Thread(target=lambda: encoder.encode_query("first"))
+    first.start()
+    time.sleep(0.05)  # the first batch is running: the next caller waits for it
+    original = encoder.encode_queries
+
+    def recorded(texts, before_forward=None):
+        order.append("batch")
+        return original(texts, before_forward)
+
+    encoder.encode_queries = recorded
+    encoder.encode_query("second", lambda: order.append("released"))
+    first.join()
+    assert order == ["released", "batch"]  # released before waiting, not called again
+    order.clear()
+    encoder.encode_query("alone", lambda: order.append("released"))
+    assert order == ["batch", "released"] and encoder.batches[-1] == ["alone"]
 
 
 def test_remembered_words_are_the_same_words():

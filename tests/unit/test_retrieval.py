@@ -194,7 +194,9 @@ def test_an_ask_encodes_once_and_runs_each_bm25_search_once(fake_service, corpus
     calls: list[str] = []
     encode, search = HybridRetriever.query_vector, KeywordIndex.search
     monkeypatch.setattr(
-        HybridRetriever, "query_vector", lambda self, q: calls.append("encode") or encode(self, q)
+        HybridRetriever,
+        "query_vector",
+        lambda self, q, beside=None: calls.append("encode") or encode(self, q, beside),
     )
     monkeypatch.setattr(
         KeywordIndex, "search", lambda self, *a: calls.append("bm25") or search(self, *a)
