@@ -272,7 +272,7 @@ class AskService:
         scope: QuestionScope | None = None,
     ) -> Iterator[str | Answer]:
         """Answer from retrieved passages: text pieces, then the ``Answer`` (always last)."""
-        if not self.store.document_metas():  # not "the documents don't say": there are none
+        if not self.store.document_metas(result.generation):  # none: not "they don't say"
             answer = Answer(
                 question=question, answer=EMPTY_INDEX_ANSWER, abstained=True, citations=[]
             )
@@ -280,7 +280,7 @@ class AskService:
             yield answer
             return
         # Answerable? Judged on the evidence itself, for the standalone form of a follow-up.
-        keywords = self.store.keyword_index()
+        keywords = self.store.keyword_index(result.generation)
         rarity = keywords.inverse_document_frequencies(sorted(content_words(standalone)))
         verdict = self.extractive.judge(standalone, result, rarity)
         if scope is not None and scope.unheld:  # a council the index holds nothing about

@@ -195,6 +195,9 @@ class RetrievalResult:
     sentence_vectors: dict[str, np.ndarray]
     timings: dict[str, float]
     named_ids: frozenset[str] = field(default_factory=frozenset)
+    # the registry generation it was retrieved at (None: not known), so the answerer reads
+    # the same generation's index parts without asking the registry again
+    generation: int | None = None
 
     def is_named(self, passage: Passage) -> bool:
         return passage.chunk.chunk_id in self.named_ids

@@ -102,15 +102,17 @@ class IndexStore:
     def keyword_dir(self):
         return self.settings.index_dir / "bm25"
 
-    def keyword_index(self) -> KeywordIndex:
+    def keyword_index(self, generation: int | None = None) -> KeywordIndex:
         """The BM25 index for the registry's current generation, or the newest complete one
-        while a writer is still building it.
+        while a writer is still building it (``generation``: as for ``document_metas``).
 
         Loaded from disk when another process (or an earlier run) saved a newer build; rebuilt
         here only when it is stale and no writer is at work (an ingest stopped before it).
         """
-        generation = self.registry.generation()
         current = self._keyword
+        if current is not None and generation is not None and current.generation == generation:
+            return current
+        generation = self.registry.generation()
         if current is not None and current.generation == generation:
             return current
         with self._lock:

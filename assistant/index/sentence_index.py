@@ -196,18 +196,25 @@ class SentenceIndex:
     def _search_within(
         self, query: np.ndarray, k: int, doc_ids: set[str] | None, within: list[str]
     ) -> list[tuple[str, float]]:
-        numbers = [
-            self._passage_number[owner]
-            for owner in within
-            if owner in self._passage_number and (doc_ids is None or doc_id_of(owner) in doc_ids)
-        ]
+        number_of = self._passage_number
+        if doc_ids is None:
+            numbers = [n for n in map(number_of.get, within) if n is not None]
+        else:
+            numbers = [number_of[o] for o in within if o in number_of and doc_id_of(o) in doc_ids]
         if not numbers:
             return []
         chosen = np.array(numbers, dtype=np.int64)
         starts = self._starts[chosen]
         lengths = self._ends[chosen] - starts
-        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        rows = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
-        best = np.maximum.reduceat(self.matrix[rows] @ query, offsets)
+        if int(lengths.max()) == 1:  # one sentence each (short passages): no grouping
+            best = self.matrix[starts] @ query
+        else:
+            offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            rows = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
+            best = np.maximum.reduceat(self.matrix[rows] @ query, offsets)
         order = np.argsort(-best, kind="stable")[:k]
-        return [(self._passages[numbers[i]], float(best[i])) for i in order]
+        passages = self._passages
+        return [
+            (passages[numbers[i]], score)
+            for i, score in zip(order.tolist(), best[order].tolist(), strict=True)
+        ]

@@ -196,7 +196,9 @@ class HybridRetriever(BaseRetriever):
                 passage.chunk = self._passages.chunk(
                     registry, passage.chunk.chunk_id, row, sentence_index
                 )
-        return RetrievalResult(ranked, query_vector, sentence_vectors, timings, named_ids)
+        return RetrievalResult(
+            ranked, query_vector, sentence_vectors, timings, named_ids, generation
+        )
 
     def dense_rankings(
         self,

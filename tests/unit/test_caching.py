@@ -153,9 +153,9 @@ def test_an_answer_ranked_by_a_bm25_build_behind_the_registry_is_not_kept(
     store = service.store
     current = store.keyword_index()
     behind = type(current)(current.ids, current.retriever, store.registry.generation() - 1)
-    monkeypatch.setattr(store, "keyword_index", lambda: behind)
+    monkeypatch.setattr(store, "keyword_index", lambda generation=None: behind)
     assert not service.ask(QUESTION).cached
     assert not service.ask(QUESTION).cached  # computed again: nothing was kept
-    monkeypatch.setattr(store, "keyword_index", lambda: current)
+    monkeypatch.setattr(store, "keyword_index", lambda generation=None: current)
     assert not service.ask(QUESTION).cached
     assert service.ask(QUESTION).cached  # the build caught up: cached as before

@@ -211,3 +211,20 @@ def test_an_ask_encodes_once_and_runs_each_bm25_search_once(fake_service, corpus
         answer = fake_service.ask(question)
         assert sorted(calls) == sorted(wanted), question
         assert answer.citations, question
+
+
+def test_the_answer_reads_its_retrievals_generation_without_asking_the_registry_again(
+    fake_service, corpus_copy, monkeypatch
+):
+    fake_service.ingest_folder(corpus_copy)
+    store = fake_service.store
+    result = fake_service.retriever.retrieve("apprenticeships")
+    assert result.generation == store.registry.generation()
+    reads: list[int] = []
+    registry_type = type(store.registry)
+    real = registry_type.generation
+    monkeypatch.setattr(registry_type, "generation", lambda self: reads.append(1) or real(self))
+    keywords = store.keyword_index(result.generation)
+    assert store.document_metas(result.generation) and reads == []
+    # a hint that is not what is loaded is read afresh (never trusted)
+    assert store.keyword_index(result.generation - 1) is keywords and reads == [1]
