@@ -22,9 +22,10 @@ from assistant.answering.question_type import Shape, shape
 from assistant.answering.shaping import merge_answers
 from assistant.answering.unmentioned_terms import unmentioned_terms
 from assistant.application.document_order_answers import DocumentOrderAnswers
+from assistant.application.question_checks import checked_question, checked_request
 from assistant.application.question_scope import QuestionScope, unheld_places
-from assistant.core.errors import NotFoundError, QuestionError
-from assistant.core.filters import SearchFilters, check_filters, unicode_problem
+from assistant.core.errors import NotFoundError
+from assistant.core.filters import SearchFilters
 from assistant.core.lru_cache import LRUCache
 from assistant.core.models import Answer, Passage, RetrievalResult, Turn
 from assistant.core.settings import Settings
@@ -61,20 +62,7 @@ class AskService:
         self.answer_cache: LRUCache[Answer] = LRUCache(settings.answer_cache_size)
 
     def check_question(self, question: str) -> str:
-        problem = unicode_problem(question or "")
-        if problem:
-            raise QuestionError(
-                f"The question is not valid Unicode ({problem}); send it as UTF-8 text."
-            )
-        cleaned = (question or "").strip()
-        if not cleaned:
-            raise QuestionError("The question is empty: type a question about the documents.")
-        if len(cleaned) > self.settings.max_question_chars:
-            raise QuestionError(
-                f"The question is {len(cleaned)} characters; the limit is "
-                f"{self.settings.max_question_chars}. Shorten it to the part you need answered."
-            )
-        return cleaned
+        return checked_question(question, self.settings.max_question_chars)
 
     def check_request(
         self,
@@ -82,19 +70,9 @@ class AskService:
         history: list[Turn] | None = None,
         filters: SearchFilters | None = None,
     ) -> str:
-        """The cleaned question; ``QuestionError`` (``FilterError`` for filters) if the
-        question, a history turn or a filter cannot be used as sent."""
-        cleaned = self.check_question(question)
-        for index, turn in enumerate(history or []):
-            problem = unicode_problem(turn.content)
-            if problem:
-                raise QuestionError(
-                    f"history[{index}].content is not valid Unicode ({problem}); "
-                    "send it as UTF-8 text."
-                )
-        if filters is not None:
-            check_filters(filters, self.store.document_metas())
-        return cleaned
+        """The cleaned question, or the error saying what is wrong with the request."""
+        limit = self.settings.max_question_chars
+        return checked_request(question, history, filters, limit, self.store.document_metas)
 
     def ask(
         self,
@@ -140,15 +118,17 @@ class AskService:
             # ranked by the previous one, so it must not be kept under the new generation.
             key = None
         standalone = self.standalone_question(question, history)
-        vector, keyword = None, None
+        vector, keyword, embed_ms = None, None, None
         if self._reads_structure(standalone):  # answered without a vector, most likely
             scope = self._scope(standalone, filters)
         else:
             # The scope and the BM25 search need no vector: the helper thread runs them while
             # ONNX Runtime encodes the question (it releases the GIL).
+            encode_started = time.perf_counter()
             plan = SIDE_TASKS.start(lambda: self._plan(standalone, filters, top_k))
             vector = self.retriever.query_vector(standalone, beside=plan)
             scope, keyword = plan.result()
+            embed_ms = round((time.perf_counter() - encode_started) * 1000, 2)
         shaped = self._shaped_answer(question, standalone, scope, filters, top_k, vector)
         if shaped is not None:  # a comparison, or a document's recommendations
             result = None
@@ -159,6 +139,8 @@ class AskService:
             result = self.retriever.retrieve(
                 standalone, scope.narrow(filters), top_k, query_vector=vector, keyword=keyword
             )
+            if embed_ms is not None:  # encoded (with the scope and BM25 beside it) above
+                result.timings["embed_ms"] = embed_ms
             answer_started = time.perf_counter()
             answer = None
             for item in self.answer_items(question, standalone, result, history, scope):
