@@ -47,8 +47,13 @@ def content_hash(data: bytes, entry: dict | None, pipeline: str = "") -> str:
     The first part identifies the content (duplicates, chunk ids); the whole string changes when
     the file, its metadata, the chunker or the embedding model changes: each needs a re-ingest.
     """
+    return content_hash_of(hashlib.sha256(data).hexdigest(), entry, pipeline)
+
+
+def content_hash_of(raw: str, entry: dict | None, pipeline: str = "") -> str:
+    """``content_hash`` from the bytes' sha256 (``raw``) already known."""
     extra = json.dumps([entry or {}, pipeline], sort_keys=True, default=str).encode()
-    return f"{hashlib.sha256(data).hexdigest()}:{hashlib.sha256(extra).hexdigest()[:12]}"
+    return f"{raw}:{hashlib.sha256(extra).hexdigest()[:12]}"
 
 
 def same_content(first: str, second: str) -> bool:

@@ -14,6 +14,7 @@ part-way leaves).
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,10 +33,14 @@ from ingest.documents import (
     IngestReport,
     PreparedDocument,
     content_hash,
+    content_hash_of,
     embed_text_for,
     same_content,
     sentences_of,
 )
+from ingest.file_stats import FILE_NAME as FILE_STATS
+from ingest.file_stats import FileStats
+from ingest.folder_listing import documents_in, file_status, read_file
 from ingest.loaders import SUPPORTED_SUFFIXES, load_bytes
 from ingest.manifest import MANIFEST_NAME, build_meta, load_manifest, slugify
 from ingest.structured_chunker import CHUNKER_VERSION, StructuredChunker
@@ -73,13 +78,7 @@ class IngestPipeline:
         folder = folder.expanduser()
         if not folder.is_dir():
             raise IngestError(f"{folder} is not a folder; give the folder holding your documents.")
-        found: list[tuple[Path, str]] = []  # each file with its path inside the folder
-        for path in folder.rglob("*"):
-            if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-                relative = path.relative_to(folder)
-                if not any(part.startswith(".") for part in relative.parts):
-                    found.append((path, relative.as_posix()))
-        files = sorted(found)
+        files = documents_in(folder, SUPPORTED_SUFFIXES)  # with their paths inside it
         if not files:
             raise IngestError(
                 f"No documents in {folder}: add {', '.join(SUPPORTED_SUFFIXES)} files and rerun."
@@ -90,7 +89,7 @@ class IngestPipeline:
     def _ingest_files(
         self,
         folder: Path,
-        files: list[tuple[Path, str]],
+        files: list[tuple[str, str]],
         progress: ProgressCallback | None,
         started: float,
     ) -> IngestReport:
@@ -101,30 +100,39 @@ class IngestPipeline:
         prepared: list[PreparedDocument] = []
         seen: dict[str, str] = {}
         hashes = self.store.registry.document_hashes()  # one read; nothing commits until later
+        stats = FileStats(self.store.settings.index_dir / FILE_STATS)
         for path, relative in files:
+            source = f"{root}/{relative}"
             try:
-                data = self._read(path)
+                status = file_status(path)
+                raw = stats.raw_hash(source, status)  # unchanged status: not read again
+                data = None if raw is not None else read_file(path, self.max_file_bytes)
+                raw = raw or hashlib.sha256(data).hexdigest()
+                stats.remember(source, status, raw)
                 item = self._prepare(
-                    data,
-                    path.suffix,
+                    data or (lambda path=path: read_file(path, self.max_file_bytes)),
+                    os.path.splitext(relative)[1],
                     relative,
                     manifest.get(relative),
-                    f"{root}/{relative}",
+                    source,
                     seen,
                     report,
                     hashes,
+                    raw,
                 )
             except UnreadableDocumentError as exc:
                 report.skipped.append((relative, str(exc)))
                 continue
             if item is not None:
                 prepared.append(item)
+        stats.save()
         present = {f"{root}/{relative}" for _, relative in files}
-        for stored in self.store.registry.documents():
-            source = stored.meta.source_path or ""
+        # the store's metadata (parsed once per generation), not every stored document again
+        for meta in list(self.store.document_metas().values()):
+            source = meta.source_path or ""
             if source.startswith(f"{root}/") and source not in present:
-                self._delete(stored.meta.doc_id)
-                report.removed.append(stored.meta.doc_id)
+                self._delete(meta.doc_id)
+                report.removed.append(meta.doc_id)
         self._embed_and_commit(prepared, report, progress)
         self._finish(report, started)
         return report
@@ -192,21 +200,9 @@ class IngestPipeline:
             return True
 
     # -- steps -------------------------------------------------------------------------------
-    def _read(self, path: Path) -> bytes:
-        try:
-            size = path.stat().st_size
-            if size > self.max_file_bytes:
-                raise UnreadableDocumentError(
-                    f"{path.name}: {size} bytes is over the {self.max_file_bytes}-byte limit "
-                    "(ASSISTANT_MAX_FILE_BYTES)."
-                )
-            return path.read_bytes()
-        except OSError as exc:
-            raise UnreadableDocumentError(f"{path.name}: cannot be read ({exc.strerror}).") from exc
-
     def _prepare(
         self,
-        data: bytes,
+        data: bytes | Callable[[], bytes],
         suffix: str,
         name: str,
         entry: dict | None,
@@ -214,20 +210,27 @@ class IngestPipeline:
         seen: dict[str, str],
         report: IngestReport,
         hashes: dict[str, str] | None = None,
+        raw: str | None = None,
     ) -> PreparedDocument | None:
         """Load and chunk one file, or return None when it is unchanged or a duplicate.
 
         ``seen`` maps content hashes and document ids already taken in this run to file names;
         ``hashes`` every indexed document's content hash (read once per folder, not per file).
+        ``data``: the file's bytes, or what reads them when only their sha256 (``raw``) is known
+        (read only if the document has to be indexed).
         """
-        digest = content_hash(data, entry, self.signature)
-        raw = digest.split(":", 1)[0]
+        if raw is None:
+            data = data() if callable(data) else data
+            raw = hashlib.sha256(data).hexdigest()
+        digest = content_hash_of(raw, entry, self.signature)
         if raw in seen:
             report.skipped.append((name, f"same content as {seen[raw]}; not indexed twice"))
             return None
         seen[raw] = name
         registry = self.store.registry
-        doc_id = slugify(str((entry or {}).get("id") or Path(name).stem))
+        doc_id = slugify(
+            str((entry or {}).get("id") or os.path.splitext(os.path.basename(name))[0])
+        )
         if f"id:{doc_id}" in seen:
             doc_id = f"{doc_id}-{digest[:6]}"  # two files with one name in different folders
         seen[f"id:{doc_id}"] = name
@@ -242,6 +245,9 @@ class IngestPipeline:
             report.duplicates[name] = owner
             report.skipped.append((name, f"same content as indexed document {owner}"))
             return None
+        if callable(data):
+            data = data()
+            digest = content_hash(data, entry, self.signature)  # as read, should it differ
         loaded = load_bytes(data, suffix, name, self.archive_limits)
         edits = registry.metadata_edits(doc_id)  # a user's edits outlive every re-ingest
         meta = build_meta(entry, name, loaded.text, source, data=data, edits=edits)
@@ -320,7 +326,12 @@ class IngestPipeline:
         delete_document(self.store, doc_id)
 
     def _remove_orphans(self) -> None:
-        """Vectors left by an interrupted run (not in the registry) are deleted."""
+        """Vectors left by an interrupted run (not in the registry) are deleted. As many
+        vectors as passages: none to delete (listing every id of both took ~25 ms at 8.6k
+        passages; were a passage's vector missing as well, the orphan left is never retrieved:
+        a candidate the registry does not hold is dropped)."""
+        if self.store.vectors.count() == self.store.registry.counts()[1]:
+            return
         orphans = self.store.vectors.all_ids() - self.store.registry.chunk_ids()
         if orphans:
             self.store.vectors.delete(sorted(orphans))
