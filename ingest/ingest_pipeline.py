@@ -127,12 +127,10 @@ class IngestPipeline:
                 prepared.append(item)
         stats.save()
         present = {f"{root}/{relative}" for _, relative in files}
-        # the store's metadata (parsed once per generation), not every stored document again
-        for meta in list(self.store.document_metas().values()):
-            source = meta.source_path or ""
-            if source.startswith(f"{root}/") and source not in present:
-                self._delete(meta.doc_id)
-                report.removed.append(meta.doc_id)
+        for doc_id, source in self.store.document_sources().items():
+            if (source or "").startswith(f"{root}/") and source not in present:
+                self._delete(doc_id)
+                report.removed.append(doc_id)
         self._embed_and_commit(prepared, report, progress)
         self._finish(report, started)
         return report

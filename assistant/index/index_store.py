@@ -83,6 +83,14 @@ class IndexStore:
             self._documents = (generation, metas)
         return metas
 
+    def document_sources(self) -> dict[str, str | None]:
+        """Each document's source path: from the cached metadata when it is current (a
+        dictionary pass), else read without parsing any metadata (one query)."""
+        cached_generation, metas = self._documents
+        if cached_generation == self.registry.generation():
+            return {doc_id: meta.source_path for doc_id, meta in metas.items()}
+        return self.registry.document_sources()
+
     def sentence_index(self, generation: int | None = None) -> SentenceIndex:
         """Every sentence vector in memory, reloaded when the registry changes (``generation``:
         as for ``document_metas``)."""

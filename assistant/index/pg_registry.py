@@ -33,11 +33,12 @@ from assistant.index.pg_support import (
     reports_unavailable,
     unavailable_on_disconnect,
 )
-from assistant.index.registry import StoredDocument, stored_document
 from assistant.index.registry_rows import (
+    StoredDocument,
     chunk_rows,
     passage_vector,
     sentence_matrix,
+    stored_document,
     stored_vectors,
 )
 
@@ -122,6 +123,10 @@ class PgRegistry:
 
     def document_hashes(self) -> dict[str, str]:
         return dict(self._rows("SELECT doc_id, content_hash FROM documents"))
+
+    def document_sources(self) -> dict[str, str | None]:
+        """As ``Registry.document_sources``."""
+        return dict(self._rows("SELECT doc_id, meta_json::jsonb ->> 'source_path' FROM documents"))
 
     def documents(self) -> list[StoredDocument]:
         columns = _DOCUMENT.format(text="''")

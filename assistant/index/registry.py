@@ -19,7 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.models import Chunk, DocumentMeta
-from assistant.index.registry_rows import chunk_rows, passage_vector, stored_vectors
+from assistant.index.registry_rows import (
+    StoredDocument,
+    chunk_rows,
+    passage_vector,
+    stored_document,
+    stored_vectors,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -48,26 +54,6 @@ CREATE TABLE IF NOT EXISTS metadata_edits (
     edited_at TEXT NOT NULL
 );
 """
-
-
-class StoredDocument:
-    """A registry row: metadata, content hash and full normalised text."""
-
-    def __init__(
-        self,
-        meta: DocumentMeta,
-        content_hash: str,
-        text: str,
-        chunk_count: int,
-        ingested_at: str,
-        page_starts: list[int],
-    ) -> None:
-        self.meta = meta
-        self.content_hash = content_hash
-        self.text = text
-        self.chunk_count = chunk_count
-        self.ingested_at = ingested_at
-        self.page_starts = page_starts
 
 
 class Registry:
@@ -125,6 +111,12 @@ class Registry:
     def document_hashes(self) -> dict[str, str]:
         rows = self._conn.execute("SELECT doc_id, content_hash FROM documents").fetchall()
         return dict(rows)
+
+    def document_sources(self) -> dict[str, str | None]:
+        """Each document's source path, without parsing its metadata (a folder ingest checks
+        every one for files gone from the folder)."""
+        query = "SELECT doc_id, json_extract(meta_json, '$.source_path') FROM documents"
+        return dict(self._conn.execute(query).fetchall())
 
     def documents(self) -> list[StoredDocument]:
         rows = self._conn.execute(
@@ -335,16 +327,3 @@ class Registry:
             "INSERT INTO state VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
             "SET value = CAST(value AS INTEGER) + 1"
         )
-
-
-def stored_document(row) -> StoredDocument:
-    """A ``documents`` row (meta JSON, hash, text, chunk count, ingested at, page starts)."""
-    meta_json, content_hash, text, chunk_count, ingested_at, pages = row
-    return StoredDocument(
-        DocumentMeta.model_validate_json(meta_json),
-        content_hash,
-        text,
-        chunk_count,
-        ingested_at,
-        json.loads(pages),
-    )

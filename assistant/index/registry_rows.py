@@ -3,9 +3,11 @@ one format, so a passage's bytes mean the same whichever database holds them."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
-from assistant.core.models import Chunk
+from assistant.core.models import Chunk, DocumentMeta
 
 
 def chunk_rows(
@@ -44,3 +46,36 @@ def stored_vectors(vector: bytes, sentences: bytes) -> tuple[np.ndarray, np.ndar
     """A stored passage vector and its sentence-vector matrix."""
     passage = passage_vector(vector)
     return passage, sentence_matrix(sentences, passage.size)
+
+
+class StoredDocument:
+    """A registry row: metadata, content hash and full normalised text."""
+
+    def __init__(
+        self,
+        meta: DocumentMeta,
+        content_hash: str,
+        text: str,
+        chunk_count: int,
+        ingested_at: str,
+        page_starts: list[int],
+    ) -> None:
+        self.meta = meta
+        self.content_hash = content_hash
+        self.text = text
+        self.chunk_count = chunk_count
+        self.ingested_at = ingested_at
+        self.page_starts = page_starts
+
+
+def stored_document(row) -> StoredDocument:
+    """A ``documents`` row (meta JSON, hash, text, chunk count, ingested at, page starts)."""
+    meta_json, content_hash, text, chunk_count, ingested_at, pages = row
+    return StoredDocument(
+        DocumentMeta.model_validate_json(meta_json),
+        content_hash,
+        text,
+        chunk_count,
+        ingested_at,
+        json.loads(pages),
+    )

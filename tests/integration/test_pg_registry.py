@@ -54,7 +54,8 @@ def open_pair(request, tmp_path, admin_url):
 
 
 def document(doc_id: str, n: int, recommendation: str | None = None, tag: str = "a"):
-    meta = DocumentMeta(doc_id=doc_id, title=f"Title {doc_id}", place="Leeds")
+    source = None if doc_id == "B-upper" else f"/corpus/{doc_id}.txt"  # an upload has none
+    meta = DocumentMeta(doc_id=doc_id, title=f"Title {doc_id}", place="Leeds", source_path=source)
     chunks = [
         Chunk(
             chunk_id=f"{doc_id}:{tag}:{i:04d}",
@@ -105,6 +106,11 @@ def test_reads_and_writes_match(open_pair):
     assert registry.replace_document(*document("a-doc", 2)) == []
     assert registry.replace_document(*document("B-upper", 1, recommendation="3")) == []
     first = state_of(registry)
+    assert registry.document_sources() == {
+        "B-upper": None,
+        "a-doc": "/corpus/a-doc.txt",
+        "b-doc": "/corpus/b-doc.txt",
+    }
     assert first["generation"] == 3 and first["counts"] == (3, 6)
     # "C" order everywhere: "B-upper" < "a-doc" < "b-doc", ordinal within a document
     assert [d[0]["doc_id"] for d in first["documents"]] == ["B-upper", "a-doc", "b-doc"]
@@ -122,6 +128,8 @@ def test_reads_and_writes_match(open_pair):
     registry.save_metadata_edits("b-doc", {"title": "Edited"}, meta, {"b-doc:v2:0000": "new"})
     assert registry.metadata_edits("b-doc") == {"title": "Edited"}
     assert registry.document("b-doc", with_text=False).text == ""
+    sources = {d.meta.doc_id: d.meta.source_path for d in registry.documents()}
+    assert registry.document_sources() == sources == {"B-upper": None, "b-doc": None}  # edited
     other = open_pair()  # another server on the same store sees it all
     assert state_of(other) == state_of(registry)
     assert other.document("b-doc").meta.title == "Edited"
