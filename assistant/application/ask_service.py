@@ -125,7 +125,7 @@ class AskService:
             # The scope and the BM25 search need no vector: the helper thread runs them while
             # ONNX Runtime encodes the question (it releases the GIL).
             encode_started = time.perf_counter()
-            plan = SIDE_TASKS.start(lambda: self._plan(standalone, filters, top_k))
+            plan = SIDE_TASKS.start(lambda: self._plan(standalone, filters))
             vector = self.retriever.query_vector(standalone, beside=plan)
             scope, keyword = plan.result()
             embed_ms = round((time.perf_counter() - encode_started) * 1000, 2)
@@ -190,7 +190,7 @@ class AskService:
         return QuestionScope(scope_of(standalone, metas), metas, unheld)
 
     def _plan(
-        self, standalone: str, filters: SearchFilters | None, top_k: int | None
+        self, standalone: str, filters: SearchFilters | None
     ) -> tuple[QuestionScope, KeywordSearch | None]:
         """The question's scope and, unless it compares places (one retrieval per place),
         the BM25 part of its retrieval within that scope."""
