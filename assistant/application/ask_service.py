@@ -203,9 +203,7 @@ class AskService:
     def _reads_structure(standalone: str) -> bool:
         """Asked of a document's structure (its byline, its recommendations), answered from
         its passages in order without a retrieval."""
-        return asks_authorship(standalone) or (
-            shape(standalone) is Shape.LIST and "recommendation" in standalone.casefold()
-        )
+        return asks_authorship(standalone) or _lists_recommendations(standalone)
 
     def _shaped_answer(
         self,
@@ -234,7 +232,7 @@ class AskService:
             answer := self.structure.byline(question, standalone, scope, filters)
         ):
             return answer
-        if shape(standalone) is Shape.LIST and "recommendation" in standalone.casefold():
+        if _lists_recommendations(standalone):
             return self.structure.recommendations(question, standalone, scope, filters)
         return None
 
@@ -313,6 +311,11 @@ class AskService:
     ) -> list[Passage]:
         query = self.check_request(query, None, filters)
         return self.retriever.retrieve(query, filters, k).passages
+
+
+def _lists_recommendations(standalone: str) -> bool:
+    """ "What are the recommendations of X?": answered from X's own numbered list."""
+    return shape(standalone) is Shape.LIST and "recommendation" in standalone.casefold()
 
 
 def _compares(scope: QuestionScope) -> bool:
