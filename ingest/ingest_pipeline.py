@@ -101,16 +101,19 @@ class IngestPipeline:
         seen: dict[str, str] = {}
         hashes = self.store.registry.document_hashes()  # one read; nothing commits until later
         stats = FileStats(self.store.settings.index_dir / FILE_STATS)
+        limit = self.max_file_bytes
         for path, relative in files:
             source = f"{root}/{relative}"
             try:
                 status = file_status(path)
                 raw = stats.raw_hash(source, status)  # unchanged status: not read again
-                data = None if raw is not None else read_file(path, self.max_file_bytes)
-                raw = raw or hashlib.sha256(data).hexdigest()
+                data = None
+                if raw is None:
+                    data = read_file(path, limit)
+                    raw = hashlib.sha256(data).hexdigest()
                 stats.remember(source, status, raw)
                 item = self._prepare(
-                    data or (lambda path=path: read_file(path, self.max_file_bytes)),
+                    data if data is not None else lambda path=path: read_file(path, limit),
                     os.path.splitext(relative)[1],
                     relative,
                     manifest.get(relative),
@@ -214,11 +217,10 @@ class IngestPipeline:
 
         ``seen`` maps content hashes and document ids already taken in this run to file names;
         ``hashes`` every indexed document's content hash (read once per folder, not per file).
-        ``data``: the file's bytes, or what reads them when only their sha256 (``raw``) is known
-        (read only if the document has to be indexed).
+        ``data``: the file's bytes, or, with their sha256 (``raw``), what reads them (only if
+        the document has to be indexed).
         """
-        if raw is None:
-            data = data() if callable(data) else data
+        if raw is None:  # an upload: only its bytes are known
             raw = hashlib.sha256(data).hexdigest()
         digest = content_hash_of(raw, entry, self.signature)
         if raw in seen:
